@@ -1,0 +1,40 @@
+# PartnerHub developer commands. Only Python 3.11+ and make are needed on the machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format typecheck check install stop clean
+
+$(STAMP): pyproject.toml
+	@echo "==> creating $(VENV) and installing PartnerHub with its dev tools"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate, load the demo, start web + worker + beat (Ctrl-C stops them all)
+run: $(STAMP)
+	@$(PY) manage.py devstack
+
+## make test: the whole suite (real PostgreSQL/Redis from the env, else embedded ones)
+test: $(STAMP)
+	@$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+	@$(VENV)/bin/mypy .
+
+format: $(STAMP)
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+## make stop: stop the embedded PostgreSQL and Redis (if any are running)
+stop: $(STAMP)
+	@$(PY) -m partnerhub.embedded stop
+
+clean: stop
+	rm -rf .data $(VENV)

@@ -1,0 +1,1 @@
+# The partner journey stage machine and its history: see issue #4.

@@ -1,0 +1,42 @@
+from __future__ import annotations
+
+import zoneinfo
+
+from rest_framework import serializers
+
+from partnerhub.tenancy.models import Membership, Vendor
+
+
+class VendorOutputSerializer(serializers.ModelSerializer[Vendor]):
+    id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Vendor
+        fields = ["id", "slug", "name", "default_currency", "time_zone", "created_at"]
+        read_only_fields = fields
+
+
+class VendorUpdateInputSerializer(serializers.Serializer[Vendor]):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=False)
+    default_currency = serializers.RegexField(
+        r"^[A-Z]{3}$",
+        required=False,
+        error_messages={"invalid": "Use a three-letter ISO-4217 code in capitals, e.g. USD."},
+    )
+    time_zone = serializers.CharField(max_length=64, required=False)
+
+    def validate_time_zone(self, value: str) -> str:
+        if value not in zoneinfo.available_timezones():
+            raise serializers.ValidationError("Unknown IANA time zone, e.g. Europe/Berlin.")
+        return value
+
+
+class MemberOutputSerializer(serializers.ModelSerializer[Membership]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    email = serializers.EmailField(source="user.email", read_only=True)
+    name = serializers.CharField(source="user.full_name", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["id", "email", "name", "role", "created_at"]
+        read_only_fields = fields

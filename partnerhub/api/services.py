@@ -1,0 +1,89 @@
+"""Writes for API keys."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+import string
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from partnerhub.accounts.models import User
+from partnerhub.api.models import APIKey
+from partnerhub.tenancy.models import Role, Vendor
+
+KEY_PREFIX = "phk_"
+_ALNUM = string.ascii_letters + string.digits
+# Writing last_used_at on every request would turn each read into a write.
+LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
+
+
+def hash_api_key(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class CreatedAPIKey:
+    api_key: APIKey
+    raw_key: str  # shown once, never stored
+
+
+@transaction.atomic
+def api_key_create(
+    *, vendor: Vendor, name: str, role: str = Role.ADMIN, created_by: User | None = None
+) -> CreatedAPIKey:
+    """Create a key; the returned raw key is the only time the secret exists in clear."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Give the key a name, e.g. the system that will use it."})
+    if role not in Role.values or role == Role.OWNER:
+        raise ValidationError({"role": "Choose admin, manager or viewer."})
+    public = "".join(secrets.choice(_ALNUM) for _ in range(8))
+    secret = "".join(secrets.choice(_ALNUM) for _ in range(32))
+    raw_key = f"{KEY_PREFIX}{public}{secret}"
+    api_key = APIKey.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        name=name[:100],
+        prefix=f"{KEY_PREFIX}{public}",
+        key_hash=hash_api_key(raw_key),
+        role=role,
+        created_by=created_by,
+    )
+    return CreatedAPIKey(api_key=api_key, raw_key=raw_key)
+
+
+@transaction.atomic
+def api_key_revoke(*, vendor: Vendor, key_id: str, actor: User | None = None) -> APIKey:
+    """Revoke a key; requests with it answer 401 from now on. Revoking twice is harmless."""
+    api_key = get_object_or_404(
+        APIKey.objects.for_vendor(vendor).select_for_update(), public_id=key_id
+    )
+    if api_key.revoked_at is None:
+        api_key.revoked_at = timezone.now()
+        api_key.revoked_by = actor
+        api_key.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+    return api_key
+
+
+def api_key_authenticate(*, raw_key: str) -> APIKey | None:
+    """The active key for this secret, or None. Records when it was last used (coarsely)."""
+    if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
+        return None
+    api_key = (
+        APIKey.objects.unscoped()
+        .select_related("vendor")
+        .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
+        .first()
+    )
+    if api_key is None:
+        return None
+    now = timezone.now()
+    if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
+        APIKey.objects.unscoped().filter(pk=api_key.pk).update(last_used_at=now)
+        api_key.last_used_at = now
+    return api_key

@@ -1,0 +1,238 @@
+"""Writes about vendors, members and invitations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Count
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from partnerhub.accounts.models import User
+from partnerhub.tenancy.models import (
+    Invitation,
+    Membership,
+    Role,
+    Vendor,
+    VendorHealthSnapshot,
+)
+
+INVITATION_LIFETIME = dt.timedelta(days=14)
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def vendor_create(
+    *, name: str, slug: str, owner: User, default_currency: str = "USD", time_zone: str = "UTC"
+) -> Vendor:
+    """Create a vendor and make ``owner`` its first owner, atomically."""
+    slug = slug.strip().lower()
+    if slug in settings.RESERVED_VENDOR_SLUGS:
+        raise ValidationError({"slug": "This address is reserved, please choose another."})
+    if Vendor.objects.filter(slug=slug).exists():
+        raise ValidationError({"slug": "This address is already taken."})
+    vendor = Vendor(
+        name=name.strip(), slug=slug, default_currency=default_currency.upper(), time_zone=time_zone
+    )
+    vendor.full_clean()
+    try:
+        with transaction.atomic():
+            vendor.save()
+    except IntegrityError as exc:  # a concurrent sign-up took the slug
+        raise ValidationError({"slug": "This address is already taken."}) from exc
+    Membership.objects.for_vendor(vendor).create(vendor=vendor, user=owner, role=Role.OWNER)
+    return vendor
+
+
+@transaction.atomic
+def vendor_update(
+    *,
+    vendor: Vendor,
+    name: str | None = None,
+    default_currency: str | None = None,
+    time_zone: str | None = None,
+) -> Vendor:
+    if name is not None:
+        vendor.name = name.strip()
+    if default_currency is not None:
+        vendor.default_currency = default_currency.upper()
+    if time_zone is not None:
+        vendor.time_zone = time_zone
+    vendor.full_clean()
+    vendor.save()
+    return vendor
+
+
+@dataclass(frozen=True)
+class CreatedInvitation:
+    invitation: Invitation
+    token: str
+    accept_url: str
+
+
+@transaction.atomic
+def invitation_create(
+    *, vendor: Vendor, email: str, role: str, invited_by: User, base_url: str = ""
+) -> CreatedInvitation:
+    """Invite an e-mail address to join ``vendor`` with ``role``; the e-mail goes out on commit.
+
+    Inviting an address that already has an open invitation replaces it (a fresh link), and
+    inviting an existing member is refused.
+    """
+    email = email.strip().lower()
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    if Membership.objects.for_vendor(vendor).filter(user__email__iexact=email).exists():
+        raise ValidationError({"email": "This person is already a member."})
+    now = timezone.now()
+    Invitation.objects.for_vendor(vendor).filter(
+        email=email, accepted_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    token = secrets.token_urlsafe(32)
+    invitation = Invitation(
+        vendor=vendor,
+        email=email,
+        role=role,
+        token_hash=_hash_token(token),
+        invited_by=invited_by,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    invitation.full_clean(exclude=["token_hash", "public_id"])
+    invitation.save()
+    accept_url = base_url + reverse("invitation_accept", kwargs={"token": token})
+    body = render_to_string(
+        "tenancy/email/invitation.txt",
+        {
+            "vendor": vendor,
+            "invitation": invitation,
+            "accept_url": accept_url,
+            "inviter": invited_by,
+        },
+    )
+    transaction.on_commit(
+        lambda: send_mail(
+            f"{invited_by.get_full_name()} invited you to {vendor.name} on PartnerHub",
+            body,
+            None,
+            [email],
+        )
+    )
+    return CreatedInvitation(invitation=invitation, token=token, accept_url=accept_url)
+
+
+def invitation_for_token(*, token: str) -> Invitation:
+    """The open invitation behind a link, or 404 (expired, used and revoked links alike)."""
+    invitation = get_object_or_404(
+        Invitation.objects.unscoped().select_related("vendor"),
+        token_hash=_hash_token(token),
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user: User) -> Membership:
+    """Turn an invitation into a membership. The signed-in user's e-mail must be the invited one."""
+    invitation = invitation_for_token(token=token)
+    invitation = Invitation.objects.unscoped().select_for_update().get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError("This invitation was already accepted.")
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(
+            f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+        )
+    membership, _created = Membership.objects.for_vendor(invitation.vendor).get_or_create(
+        vendor=invitation.vendor, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def invitation_revoke(*, vendor: Vendor, invitation_id: str) -> Invitation:
+    invitation = get_object_or_404(
+        Invitation.objects.for_vendor(vendor).select_for_update(),
+        public_id=invitation_id,
+        accepted_at__isnull=True,
+    )
+    if invitation.revoked_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at", "updated_at"])
+    return invitation
+
+
+def _lock_owners(vendor: Vendor) -> int:
+    owners = list(
+        Membership.objects.for_vendor(vendor)
+        .select_for_update()
+        .filter(role=Role.OWNER)
+        .values_list("pk", flat=True)
+    )
+    return len(owners)
+
+
+@transaction.atomic
+def membership_change_role(*, vendor: Vendor, membership_id: str, role: str) -> Membership:
+    """Change a member's role; a vendor always keeps at least one owner."""
+    if role not in Role.values:
+        raise ValidationError({"role": f"Unknown role {role!r}."})
+    membership = get_object_or_404(
+        Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
+    )
+    if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(vendor) <= 1:
+        raise ValidationError({"role": "A vendor needs at least one owner."})
+    membership.role = role
+    membership.save(update_fields=["role", "updated_at"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, vendor: Vendor, membership_id: str) -> None:
+    membership = get_object_or_404(
+        Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
+    )
+    if membership.role == Role.OWNER and _lock_owners(vendor) <= 1:
+        raise ValidationError("A vendor needs at least one owner.")
+    membership.delete()
+
+
+def vendor_health_summary_compute(*, vendor: Vendor, day: dt.date) -> VendorHealthSnapshot:
+    """Compute the day's health summary for one vendor and store it (idempotent per day)."""
+    from partnerhub.api.models import APIKey  # the api app depends on tenancy, not vice versa
+
+    roles = dict(
+        Membership.objects.for_vendor(vendor)
+        .values_list("role")
+        .annotate(n=Count("id"))
+        .values_list("role", "n")
+    )
+    metrics = {
+        "members": sum(roles.values()),
+        "members_by_role": {role: roles.get(role, 0) for role in Role.values},
+        "open_invitations": Invitation.objects.for_vendor(vendor)
+        .filter(accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .count(),
+        "active_api_keys": APIKey.objects.for_vendor(vendor)
+        .filter(revoked_at__isnull=True)
+        .count(),
+    }
+    snapshot, _ = VendorHealthSnapshot.objects.for_vendor(vendor).update_or_create(
+        vendor=vendor, day=day, defaults={"metrics": metrics}
+    )
+    return snapshot

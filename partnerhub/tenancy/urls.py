@@ -1,0 +1,34 @@
+from django.urls import path
+
+from partnerhub.tenancy import views
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", views.vendor_picker, name="vendor_picker"),
+    path("new/", views.vendor_create, name="vendor_create"),
+    path("<slug:vendor_slug>/", views.HomeView.as_view(), name="home"),
+    path("<slug:vendor_slug>/members/", views.MembersView.as_view(), name="members"),
+    path(
+        "<slug:vendor_slug>/members/<str:member_id>/role/",
+        views.MemberRoleView.as_view(),
+        name="member_role",
+    ),
+    path(
+        "<slug:vendor_slug>/members/<str:member_id>/remove/",
+        views.MemberRemoveView.as_view(),
+        name="member_remove",
+    ),
+    path(
+        "<slug:vendor_slug>/invitations/<str:invitation_id>/revoke/",
+        views.InvitationRevokeView.as_view(),
+        name="invitation_revoke",
+    ),
+    path("<slug:vendor_slug>/api-keys/", views.APIKeysView.as_view(), name="api_keys"),
+    path(
+        "<slug:vendor_slug>/api-keys/<str:key_id>/revoke/",
+        views.APIKeyRevokeView.as_view(),
+        name="api_key_revoke",
+    ),
+    path("<slug:vendor_slug>/settings/", views.SettingsView.as_view(), name="settings"),
+]

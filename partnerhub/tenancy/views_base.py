@@ -1,0 +1,45 @@
+"""Base of every dashboard page under ``/app/<vendor_slug>/``.
+
+The VendorScopeMiddleware has already resolved the vendor and the user's membership (404 for
+a vendor the user is not a member of); this base adds the role check per HTTP method: viewers
+read, ``write_role`` (manager by default) is needed for anything else.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
+from django.views.generic import TemplateView
+
+from partnerhub.tenancy.models import Membership, Role, Vendor, role_at_least
+
+
+class VendorDashboardView(LoginRequiredMixin, TemplateView):
+    read_role: ClassVar[str] = Role.VIEWER
+    write_role: ClassVar[str] = Role.MANAGER
+    nav: ClassVar[str] = ""
+
+    vendor: Vendor
+    membership: Membership
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        membership = getattr(request, "membership", None)
+        if membership is None:  # a view under /app/ must carry <vendor_slug>
+            raise PermissionDenied
+        self.membership = membership
+        self.vendor = membership.vendor
+        safe = request.method in ("GET", "HEAD", "OPTIONS")
+        required = self.read_role if safe else self.write_role
+        if not role_at_least(membership.role, required):
+            raise PermissionDenied(f"Your role ({membership.role}) cannot do this.")
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["nav"] = self.nav
+        return context

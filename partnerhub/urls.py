@@ -1,0 +1,20 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from partnerhub import health
+from partnerhub.tenancy import views as tenancy_views
+
+urlpatterns = [
+    path("", tenancy_views.home_redirect, name="root"),
+    path("healthz", health.healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("app/", include("partnerhub.tenancy.urls")),
+    path("api/", include("partnerhub.api.urls")),
+]
+
+handler400 = "partnerhub.errors.bad_request"
+handler403 = "partnerhub.errors.permission_denied"
+handler404 = "partnerhub.errors.page_not_found"
+handler500 = "partnerhub.errors.server_error"

@@ -1,0 +1,1 @@
+# Partners, partnerships, applications, referral links and the portal: see issue #3.

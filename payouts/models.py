@@ -1,0 +1,1 @@
+# Customers, revenue events, the commission ledger and payouts: see issue #5.

@@ -1,0 +1,1 @@
+# Programs, commission plans, partner personas, join sources and onboarding: see issue #3.

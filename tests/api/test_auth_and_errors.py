@@ -1,0 +1,134 @@
+"""The API's front door: keys, roles, and one error shape for every failure."""
+
+import pytest
+from rest_framework.test import APIClient
+
+from partnerhub.api.models import APIKey
+from partnerhub.api.services import api_key_create, api_key_revoke
+from partnerhub.tenancy.models import Role
+
+pytestmark = pytest.mark.django_db
+
+
+def assert_error(response, status, code=None, field=None):
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    error = response.json()["error"]
+    assert set(error) >= {"type", "code", "message", "field"}
+    assert error["message"]
+    if code is not None:
+        assert error["code"] == code, error
+    if field is not None:
+        assert error["field"] == field, error
+    return error
+
+
+def test_a_request_without_a_key_gets_401_in_the_error_format():
+    response = APIClient().get("/api/v1/vendor")
+    error = assert_error(response, 401, code="not_authenticated")
+    assert error["type"] == "authentication_error"
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer", "Basic abc:def", "Bearer a b", "Token phk_x", "bearer"]
+)
+def test_a_malformed_authorization_header_gets_401(header):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=header)
+    assert_error(client.get("/api/v1/vendor"), 401)
+
+
+def test_an_unknown_key_gets_401():
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION="Bearer phk_notarealkeyatallnotarealkeyatall12")
+    assert_error(client.get("/api/v1/vendor"), 401, code="invalid_api_key")
+
+
+def test_a_valid_key_reads_its_vendor_and_records_last_use(vendor, api_client_for):
+    client = api_client_for(vendor)
+    response = client.get("/api/v1/vendor")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == vendor.public_id
+    assert body["id"].startswith("ven_")
+    assert body["slug"] == "acme"
+    assert body["default_currency"] == "USD"
+    assert APIKey.objects.for_vendor(vendor).get(pk=client.api_key.pk).last_used_at is not None
+
+
+def test_a_revoked_key_gets_401(vendor):
+    created = api_key_create(vendor=vendor, name="billing")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {created.raw_key}")
+    assert client.get("/api/v1/vendor").status_code == 200
+    api_key_revoke(vendor=vendor, key_id=created.api_key.public_id)
+    assert_error(client.get("/api/v1/vendor"), 401, code="invalid_api_key")
+
+
+def test_keys_are_stored_hashed_and_identifiable_by_prefix(vendor):
+    created = api_key_create(vendor=vendor, name="billing")
+    stored = APIKey.objects.for_vendor(vendor).get()
+    assert created.raw_key.startswith(stored.prefix)
+    assert created.raw_key not in (stored.key_hash, stored.prefix)
+    assert len(stored.key_hash) == 64
+
+
+def test_a_viewer_key_cannot_change_the_vendor(vendor, api_client_for):
+    client = api_client_for(vendor, role=Role.VIEWER)
+    error = assert_error(client.patch("/api/v1/vendor", {"name": "Hacked"}, format="json"), 403)
+    assert error["type"] == "permission_error"
+    vendor.refresh_from_db()
+    assert vendor.name == "Acme Analytics"
+
+
+def test_an_admin_key_changes_the_vendor(vendor, api_client_for):
+    client = api_client_for(vendor)
+    response = client.patch(
+        "/api/v1/vendor", {"name": "Acme Inc", "time_zone": "Europe/Berlin"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == "Acme Inc"
+    vendor.refresh_from_db()
+    assert (vendor.name, vendor.time_zone) == ("Acme Inc", "Europe/Berlin")
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"default_currency": "usd"}, "default_currency"),
+        ({"time_zone": "Mars/Olympus"}, "time_zone"),
+        ({"name": ""}, "name"),
+    ],
+)
+def test_bad_fields_get_400_naming_the_field_and_change_nothing(
+    vendor, api_client_for, payload, field
+):
+    client = api_client_for(vendor)
+    error = assert_error(client.patch("/api/v1/vendor", payload, format="json"), 400, field=field)
+    assert error["type"] == "invalid_request_error"
+    vendor.refresh_from_db()
+    assert (vendor.name, vendor.default_currency, vendor.time_zone) == (
+        "Acme Analytics",
+        "USD",
+        "UTC",
+    )
+
+
+def test_a_non_json_body_gets_a_clear_4xx(vendor, api_client_for):
+    client = api_client_for(vendor)
+    response = client.generic(
+        "PATCH", "/api/v1/vendor", "{not json", content_type="application/json"
+    )
+    assert_error(response, 400, code="parse_error")
+    response = client.generic("PATCH", "/api/v1/vendor", "name=x", content_type="text/plain")
+    assert_error(response, 415, code="unsupported_media_type")
+
+
+def test_an_unknown_api_route_gets_404_json(vendor, api_client_for):
+    assert_error(api_client_for(vendor).get("/api/v1/nope"), 404, code="not_found")
+    assert_error(APIClient().get("/api/v2/vendor"), 404, code="not_found")
+
+
+def test_a_wrong_method_gets_405_json(vendor, api_client_for):
+    assert_error(api_client_for(vendor).delete("/api/v1/vendor"), 405)

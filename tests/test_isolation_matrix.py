@@ -1,0 +1,246 @@
+"""The tenant-isolation matrix: every URL pattern of the product, every method it answers.
+
+The routes are enumerated from the URL resolver, so a new endpoint is covered the moment it
+is added to a urls.py. Every route must be either tenant-scoped (it has ``<vendor_slug>`` or
+lives under ``/api/v1/``) — and then it is attacked with another vendor's credentials and
+objects — or explicitly listed below as public or user-level with the reason. A route that is
+neither fails the suite, as does an object kwarg nobody taught the matrix to fill in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from rest_framework.test import APIClient
+
+from partnerhub.api.services import api_key_create
+from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from tests.factories import InvitationFactory, MembershipFactory, UserFactory, VendorFactory
+
+pytestmark = pytest.mark.django_db
+
+# Routes that are not tenant data, with the reason. Matched on the route's qualified name or
+# on its path prefix.
+PUBLIC_PREFIXES = {
+    "accounts/": "allauth sign-up, log-in, password reset, e-mail verification",
+    "admin/": "Django admin: platform staff only (is_staff), not a tenant surface",
+    "api/v1/schema/": "the public OpenAPI document",
+    "api/docs/": "the public API reference page",
+    "healthz": "load-balancer health check, no data",
+    "static/": "static files",
+}
+PUBLIC_NAMES = {
+    "root": "redirects to the log-in or the vendor picker",
+    "invitation_accept": "unguessable token; the service checks the signed-in e-mail",
+    "dashboard:vendor_picker": "lists only the signed-in user's own memberships",
+    "dashboard:vendor_create": "creates a new vendor owned by the signed-in user",
+}
+
+UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+@dataclass
+class Route:
+    path: str  # e.g. "app/<slug:vendor_slug>/members/<str:member_id>/role/"
+    name: str | None
+    kwargs: list[str]
+    methods: set[str]
+
+    @property
+    def is_api(self) -> bool:
+        return self.path.startswith("api/v1/")
+
+    @property
+    def object_kwargs(self) -> list[str]:
+        return [k for k in self.kwargs if k != "vendor_slug"]
+
+
+def _methods(callback: Callable[..., Any]) -> set[str]:
+    actions = getattr(callback, "actions", None)
+    if actions:  # DRF viewset route
+        return {m.upper() for m in actions}
+    view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+    if view_class is not None:
+        allowed = {
+            m.upper()
+            for m in view_class.http_method_names
+            if hasattr(view_class, m) and m not in ("options", "head")
+        }
+        return allowed or {"GET"}
+    return {"GET", "POST"}  # function views: try both
+
+
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            ns = namespace
+            if entry.namespace:
+                ns = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+        elif isinstance(entry, URLPattern):
+            path = prefix + str(entry.pattern)
+            name = f"{namespace}{entry.name}" if entry.name else None
+            kwargs = list(entry.pattern.regex.groupindex)
+            yield Route(path, name, kwargs, _methods(entry.callback))
+
+
+def all_routes() -> list[Route]:
+    return list(_walk(get_resolver().url_patterns))
+
+
+def _is_public(route: Route) -> bool:
+    if route.name in PUBLIC_NAMES:
+        return True
+    return any(route.path.startswith(p) for p in PUBLIC_PREFIXES)
+
+
+def tenant_routes() -> list[Route]:
+    return [r for r in all_routes() if not _is_public(r)]
+
+
+# How to make "another vendor's object" for each object kwarg used in a tenant route.
+OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
+    "member_id": lambda v: MembershipFactory(vendor=v, role=Role.MANAGER).public_id,
+    "invitation_id": lambda v: InvitationFactory(vendor=v).public_id,
+    "key_id": lambda v: api_key_create(vendor=v, name="victim key").api_key.public_id,
+}
+
+
+def test_every_route_is_classified_and_every_object_kwarg_is_known():
+    unclassified = []
+    unknown_kwargs = set()
+    for route in tenant_routes():
+        if "vendor_slug" not in route.kwargs and not route.is_api:
+            unclassified.append(route.path)
+        unknown_kwargs |= set(route.object_kwargs) - set(OBJECT_MAKERS)
+    assert not unclassified, (
+        f"Routes neither tenant-scoped nor listed as public in the isolation matrix: {unclassified}"
+    )
+    assert not unknown_kwargs, f"Teach the isolation matrix to make objects for {unknown_kwargs}"
+
+
+@pytest.fixture
+def world():
+    """Two vendors with members and objects of every kind."""
+    mine, theirs = VendorFactory(slug="mine"), VendorFactory(slug="theirs", name="Theirs Ltd")
+    attacker = UserFactory(email="attacker@mine.example")
+    MembershipFactory(vendor=mine, user=attacker, role=Role.OWNER)
+    viewer = UserFactory(email="viewer@mine.example")
+    MembershipFactory(vendor=mine, user=viewer, role=Role.VIEWER)
+    MembershipFactory(
+        vendor=theirs, user=UserFactory(email="victim@theirs.example"), role=Role.OWNER
+    )
+    return {
+        "mine": mine,
+        "theirs": theirs,
+        "attacker": attacker,
+        "viewer": viewer,
+        "their_objects": {k: make(theirs) for k, make in OBJECT_MAKERS.items()},
+        "my_objects": {k: make(mine) for k, make in OBJECT_MAKERS.items()},
+    }
+
+
+def _url(route: Route, vendor_slug: str, objects: dict[str, str]) -> str:
+    kwargs = {k: objects[k] for k in route.object_kwargs}
+    if "vendor_slug" in route.kwargs:
+        kwargs["vendor_slug"] = vendor_slug
+    assert route.name, f"tenant route {route.path} needs a name"
+    return reverse(route.name, kwargs=kwargs)
+
+
+def _send(client: Client, method: str, url: str) -> Any:
+    if method in ("POST", "PUT", "PATCH"):
+        return getattr(client, method.lower())(url, {}, content_type="application/json")
+    return getattr(client, method.lower())(url)
+
+
+def _foreign_markers(world: dict[str, Any]) -> list[str]:
+    return [*world["their_objects"].values(), world["theirs"].public_id, "Theirs Ltd"]
+
+
+def test_dashboard_routes_answer_404_for_another_vendor(world, capsys):
+    client = Client()
+    client.force_login(world["attacker"])
+    covered = 0
+    for route in tenant_routes():
+        if route.is_api:
+            continue
+        for method in sorted(route.methods):
+            # Their slug (not a member) and their objects under my slug: both 404.
+            for slug in ("theirs", "mine"):
+                url = _url(route, slug, world["their_objects"])
+                if slug == "mine" and not route.object_kwargs:
+                    continue
+                response = _send(client, method, url)
+                assert response.status_code == 404, (method, url, response.status_code)
+            covered += 1
+    # Nothing of theirs changed: their objects all still exist untouched.
+    assert Membership.objects.for_vendor(world["theirs"]).count() == 2
+    assert (
+        Invitation.objects.for_vendor(world["theirs"]).filter(revoked_at__isnull=True).count() == 1
+    )
+    with capsys.disabled():
+        print(
+            f"\nisolation matrix: {covered} dashboard route/method pairs → 404 for another vendor"
+        )
+    assert covered > 0
+
+
+def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(world, capsys):
+    key = api_key_create(vendor=world["mine"], name="attacker").raw_key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    covered = 0
+    for route in tenant_routes():
+        if not route.is_api:
+            continue
+        for method in sorted(route.methods):
+            if route.object_kwargs:
+                url = _url(route, "mine", world["their_objects"])
+                response = _send(client, method, url)
+                assert response.status_code == 404, (method, url, response.status_code)
+            elif method == "GET":
+                url = _url(route, "mine", {})
+                response = client.get(url)
+                assert response.status_code == 200, (url, response.content)
+                body = response.content.decode()
+                for marker in _foreign_markers(world):
+                    assert marker not in body, f"{url} leaked {marker}"
+            covered += 1
+    with capsys.disabled():
+        print(f"isolation matrix: {covered} API route/method pairs checked against another vendor")
+    assert covered > 0
+
+
+def test_viewers_cannot_write_anywhere(world):
+    client = Client()
+    client.force_login(world["viewer"])
+    api = APIClient()
+    read_only = api_key_create(vendor=world["mine"], name="ro", role=Role.VIEWER).raw_key
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {read_only}")
+    checked = 0
+    for route in tenant_routes():
+        for method in sorted(route.methods & UNSAFE):
+            url = _url(route, "mine", world["my_objects"])
+            response = _send(api if route.is_api else client, method, url)
+            assert response.status_code == 403, (method, url, response.status_code)
+            checked += 1
+    assert checked > 0
+
+
+def test_anonymous_requests_are_refused_everywhere(world):
+    for route in tenant_routes():
+        for method in sorted(route.methods):
+            url = _url(route, "mine", world["my_objects"])
+            if route.is_api:
+                response = _send(APIClient(), method, url)
+                assert response.status_code == 401, (method, url)
+            else:
+                response = _send(Client(), method, url)
+                assert response.status_code == 302, (method, url)
+                assert response["Location"].startswith("/accounts/login/")
