@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.api.models import APIKey
+from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Role, Vendor
 
 KEY_PREFIX = "phk_"
@@ -54,6 +55,14 @@ def api_key_create(
         role=role,
         created_by=created_by,
     )
+    audit_record(
+        vendor=vendor,
+        actor=created_by,
+        action="api_key.created",
+        target_type="api_key",
+        target_id=api_key.public_id,
+        after={"name": api_key.name, "role": role, "prefix": api_key.prefix},
+    )
     return CreatedAPIKey(api_key=api_key, raw_key=raw_key)
 
 
@@ -67,6 +76,15 @@ def api_key_revoke(*, vendor: Vendor, key_id: str, actor: User | None = None) ->
         api_key.revoked_at = timezone.now()
         api_key.revoked_by = actor
         api_key.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="api_key.revoked",
+            target_type="api_key",
+            target_id=api_key.public_id,
+            before={"active": True},
+            after={"active": False},
+        )
     return api_key
 
 

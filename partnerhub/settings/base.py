@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "partnerhub.tenancy",
     "partnerhub.api",
     "partnerhub.ops",
+    "partnerhub.webhooks",
+    "partnerhub.audit",
     # domain
     "programs",
     "partners",

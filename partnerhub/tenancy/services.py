@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import (
     Invitation,
     Membership,
@@ -52,7 +53,17 @@ def vendor_create(
             vendor.save()
     except IntegrityError as exc:  # a concurrent sign-up took the slug
         raise ValidationError({"slug": "This address is already taken."}) from exc
-    Membership.objects.for_vendor(vendor).create(vendor=vendor, user=owner, role=Role.OWNER)
+    membership = Membership.objects.for_vendor(vendor).create(
+        vendor=vendor, user=owner, role=Role.OWNER
+    )
+    audit_record(
+        vendor=vendor,
+        actor=owner,
+        action="membership.created",
+        target_type="membership",
+        target_id=membership.public_id,
+        after={"role": Role.OWNER, "user": owner.email},
+    )
     return vendor
 
 
@@ -155,9 +166,19 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         raise ValidationError(
             f"This invitation is for {invitation.email}; you are signed in as {user.email}."
         )
-    membership, _created = Membership.objects.for_vendor(invitation.vendor).get_or_create(
+    membership, created = Membership.objects.for_vendor(invitation.vendor).get_or_create(
         vendor=invitation.vendor, user=user, defaults={"role": invitation.role}
     )
+    if created:
+        audit_record(
+            vendor=invitation.vendor,
+            actor=user,
+            action="membership.created",
+            target_type="membership",
+            target_id=membership.public_id,
+            after={"role": membership.role, "user": user.email},
+            reason=f"accepted invitation {invitation.public_id}",
+        )
     invitation.accepted_at = timezone.now()
     invitation.accepted_by = user
     invitation.save(update_fields=["accepted_at", "accepted_by", "updated_at"])
@@ -188,8 +209,10 @@ def _lock_owners(vendor: Vendor) -> int:
 
 
 @transaction.atomic
-def membership_change_role(*, vendor: Vendor, membership_id: str, role: str) -> Membership:
-    """Change a member's role; a vendor always keeps at least one owner."""
+def membership_change_role(
+    *, vendor: Vendor, membership_id: str, role: str, actor: User | None = None
+) -> Membership:
+    """Change a member's role (audited); a vendor always keeps at least one owner."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
     membership = get_object_or_404(
@@ -197,18 +220,38 @@ def membership_change_role(*, vendor: Vendor, membership_id: str, role: str) -> 
     )
     if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(vendor) <= 1:
         raise ValidationError({"role": "A vendor needs at least one owner."})
+    before = membership.role
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
+    if before != role:
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="membership.role_changed",
+            target_type="membership",
+            target_id=membership.public_id,
+            before={"role": before, "user": membership.user.email},
+            after={"role": role, "user": membership.user.email},
+        )
     return membership
 
 
 @transaction.atomic
-def membership_remove(*, vendor: Vendor, membership_id: str) -> None:
+def membership_remove(*, vendor: Vendor, membership_id: str, actor: User | None = None) -> None:
     membership = get_object_or_404(
         Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
     )
     if membership.role == Role.OWNER and _lock_owners(vendor) <= 1:
         raise ValidationError("A vendor needs at least one owner.")
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="membership.removed",
+        target_type="membership",
+        target_id=membership.public_id,
+        before={"role": membership.role, "user": membership.user.email},
+        after=None,
+    )
     membership.delete()
 
 

@@ -140,7 +140,10 @@ class MemberRoleView(VendorDashboardView):
         else:
             try:
                 membership = services.membership_change_role(
-                    vendor=self.vendor, membership_id=kwargs["member_id"], **form.cleaned_data
+                    vendor=self.vendor,
+                    membership_id=kwargs["member_id"],
+                    actor=authenticated_user(request),
+                    **form.cleaned_data,
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -164,7 +167,11 @@ class MemberRemoveView(VendorDashboardView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         try:
-            services.membership_remove(vendor=self.vendor, membership_id=kwargs["member_id"])
+            services.membership_remove(
+                vendor=self.vendor,
+                membership_id=kwargs["member_id"],
+                actor=authenticated_user(request),
+            )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
