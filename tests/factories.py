@@ -182,3 +182,12 @@ class ApplicationFactory(TenantFactory):
     program = factory.LazyAttribute(lambda o: o.partnership.program)
     partner = factory.LazyAttribute(lambda o: o.partnership.partner)
     answers = factory.LazyFunction(dict)
+
+
+class PartnerImportFactory(TenantFactory):
+    class Meta:
+        model = "partners.PartnerImport"
+
+    vendor = factory.SubFactory(VendorFactory)
+    program = factory.SubFactory(ProgramFactory, vendor=factory.SelfAttribute("..vendor"))
+    checksum = "0" * 64
