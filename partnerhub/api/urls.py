@@ -3,9 +3,16 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from partnerhub.api.views import MemberViewSet, VendorApi
+from partners.api import ApplicationViewSet, PartnershipViewSet
+from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("members", MemberViewSet, basename="member")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("personas", PersonaViewSet, basename="persona")
+router.register("join-sources", JoinSourceViewSet, basename="join-source")
+router.register("partnerships", PartnershipViewSet, basename="partnership")
+router.register("applications", ApplicationViewSet, basename="application")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),

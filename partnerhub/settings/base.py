@@ -203,6 +203,16 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # Several models have a "kind" or "status": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramKindEnum": "programs.models.Program.Kind",
+        "ProgramStatusEnum": "programs.models.Program.Status",
+        "JoinSourceKindEnum": "programs.models.JoinSource.Kind",
+        "PartnerKindEnum": "partners.models.Partner.Kind",
+        "PartnershipStatusEnum": "partners.models.Partnership.Status",
+        "ApplicationStatusEnum": "partners.models.Application.Status",
+        "JourneyStageEnum": "journey.stages.Stage",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
