@@ -96,17 +96,21 @@ def _methods(callback: Callable[..., Any]) -> set[str]:
     return {"GET", "POST"}  # function views: try both
 
 
-def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str = "", outer: tuple[str, ...] = ()
+) -> Iterator[Route]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = namespace
             if entry.namespace:
                 ns = f"{namespace}{entry.namespace}:"
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            # Kwargs captured by an include()'s own prefix (app/<vendor_slug>/) count too.
+            captured = (*outer, *entry.pattern.regex.groupindex)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns, captured)
         elif isinstance(entry, URLPattern):
             path = prefix + str(entry.pattern)
             name = f"{namespace}{entry.name}" if entry.name else None
-            kwargs = list(entry.pattern.regex.groupindex)
+            kwargs = [*outer, *entry.pattern.regex.groupindex]
             yield Route(path, name, kwargs, _methods(entry.callback))
 
 
