@@ -29,6 +29,7 @@ from partners.models import Application, Partner, Partnership, PartnerUser
 from partners.serializers import application_data, partnership_data
 from programs.models import JoinSource, PartnerPersona, Program
 from programs.selectors import join_source_resolve, persona_suggest
+from programs.services import join_source_for_partner_referral
 
 _CODE_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -253,6 +254,8 @@ def application_submit(
         referrer=tracking.referrer,
         referred_by_partner=recruiter is not None,
     )
+    if recruiter is not None and join_source is None:
+        join_source = join_source_for_partner_referral(vendor=vendor)
     persona = persona_suggest(vendor=vendor, program=program, answers=clean_answers)
     track_fields = {**tracking.utm, "referrer": tracking.referrer}
     try:

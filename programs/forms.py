@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from programs.models import JoinSource, PartnerPersona, Program
+from programs.models import Certification, Course, JoinSource, Lesson, PartnerPersona, Program
 
 _JSON_HELP = "JSON, e.g. "
 
@@ -68,13 +68,38 @@ class ProgramForm(forms.ModelForm):
         }
 
 
-class PersonaForm(forms.ModelForm):
-    program = forms.ModelChoiceField(
-        queryset=Program.objects.none(),
-        to_field_name="public_id",
-        required=False,
-        empty_label="Whole vendor",
-    )
+class TargetFieldsMixin:
+    """``program`` (and optionally ``persona``) choice fields by public id, for things that
+    belong to one program/persona or (empty) to the whole vendor."""
+
+    target_fields: tuple[str, ...] = ("program",)
+    fields: Any
+    initial: Any
+    instance: Any
+    cleaned_data: Any
+
+    def add_target_fields(self, vendor: Any) -> None:
+        models = {"program": Program, "persona": PartnerPersona}
+        for name in self.target_fields:
+            self.fields[name] = forms.ModelChoiceField(
+                queryset=models[name].objects.for_vendor(vendor),
+                to_field_name="public_id",
+                required=False,
+                empty_label="Any" if name == "persona" else "Whole vendor",
+            )
+            current = getattr(self.instance, name, None) if self.instance.pk else None
+            if current is not None:
+                self.initial[name] = current.public_id
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        for name in self.target_fields:
+            target = data.pop(name, None)
+            data[f"{name}_id"] = target.public_id if target else None
+        return data
+
+
+class PersonaForm(TargetFieldsMixin, forms.ModelForm):
     preferred_channels = JSONListField(required=False, help_text=_JSON_HELP + '["webinars"]')
 
     class Meta:
@@ -98,15 +123,7 @@ class PersonaForm(forms.ModelForm):
 
     def __init__(self, *args: Any, vendor: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = Program.objects.for_vendor(vendor)  # type: ignore[attr-defined]
-        if self.instance.pk and self.instance.program:
-            self.initial["program"] = self.instance.program.public_id
-
-    def service_fields(self) -> dict[str, Any]:
-        data = dict(self.cleaned_data)
-        program = data.pop("program", None)
-        data["program_id"] = program.public_id if program else None
-        return data
+        self.add_target_fields(vendor)
 
 
 class PersonaRuleForm(forms.Form):
@@ -121,3 +138,47 @@ class JoinSourceForm(forms.ModelForm):
     class Meta:
         model = JoinSource
         fields = ["name", "kind", "code", "utm_source", "referrer_domain", "is_active"]
+
+
+class CourseForm(TargetFieldsMixin, forms.ModelForm):
+    target_fields = ("program", "persona")
+
+    class Meta:
+        model = Course
+        fields = ["title", "description", "position", "is_required", "is_published"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, vendor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_target_fields(vendor)
+
+
+class LessonForm(forms.ModelForm):
+    class Meta:
+        model = Lesson
+        fields = ["title", "kind", "position", "body", "url", "file"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 4})}
+
+
+class CertificationForm(TargetFieldsMixin, forms.ModelForm):
+    target_fields = ("program", "persona")
+    questions = JSONListField(
+        help_text=_JSON_HELP
+        + '[{"text": "Who pays commissions?", "choices": ["We do", "You do"], "answer": 0}]'
+    )
+
+    class Meta:
+        model = Certification
+        fields = [
+            "title",
+            "description",
+            "questions",
+            "pass_mark_percent",
+            "is_required",
+            "is_published",
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args: Any, vendor: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_target_fields(vendor)

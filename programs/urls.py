@@ -18,4 +18,17 @@ urlpatterns = [
         views.JoinSourceFormView.as_view(),
         name="join_source_edit",
     ),
+    path("onboarding/", views.CourseListView.as_view(), name="course_list"),
+    path("onboarding/courses/new/", views.CourseFormView.as_view(), name="course_create"),
+    path("onboarding/courses/<str:course_id>/", views.CourseFormView.as_view(), name="course_edit"),
+    path(
+        "onboarding/certifications/new/",
+        views.CertificationFormView.as_view(),
+        name="certification_create",
+    ),
+    path(
+        "onboarding/certifications/<str:certification_id>/",
+        views.CertificationFormView.as_view(),
+        name="certification_edit",
+    ),
 ]

@@ -12,9 +12,25 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from programs import selectors, services
-from programs.forms import JoinSourceForm, PersonaForm, PersonaRuleForm, ProgramForm
-from programs.models import JoinSource, PartnerPersona, PersonaRule, Program
-from programs.views_base import FormPage, ListPage
+from programs.forms import (
+    CertificationForm,
+    CourseForm,
+    JoinSourceForm,
+    LessonForm,
+    PersonaForm,
+    PersonaRuleForm,
+    ProgramForm,
+)
+from programs.models import (
+    Certification,
+    Course,
+    JoinSource,
+    Lesson,
+    PartnerPersona,
+    PersonaRule,
+    Program,
+)
+from programs.views_base import FormPage, ListPage, form_errors_from
 
 
 class ProgramListView(ListPage):
@@ -159,4 +175,99 @@ class JoinSourceFormView(FormPage):
             return services.join_source_create(vendor=self.vendor, **fields)
         return services.join_source_update(
             vendor=self.vendor, join_source_id=obj.public_id, **fields
+        )
+
+
+class CourseListView(ListPage):
+    template_name = "programs/onboarding_list.html"
+    nav = "onboarding"
+
+    def items(self) -> QuerySet[Course]:
+        qs = selectors.course_list(vendor=self.vendor).annotate(lesson_count=Count("lessons"))
+        if self.request.GET.get("program"):
+            qs = qs.filter(program__public_id=self.request.GET["program"])
+        return qs
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        certifications = Certification.objects.for_vendor(self.vendor).select_related(
+            "program", "persona"
+        )
+        if self.request.GET.get("program"):
+            certifications = certifications.filter(program__public_id=self.request.GET["program"])
+        return super().get_context_data(
+            programs=selectors.program_list(vendor=self.vendor),
+            certifications=certifications,
+            **kwargs,
+        )
+
+
+class CourseFormView(FormPage):
+    template_name = "programs/course_form.html"
+    nav = "onboarding"
+    model = Course
+    lookup_kwarg = "course_id"
+    success_url_name = "programs:course_list"
+    noun = "course"
+
+    def make_form(self, data: Any = None, files: Any = None) -> BaseForm:
+        return CourseForm(
+            data, instance=self.get_object() or Course(vendor=self.vendor), vendor=self.vendor
+        )
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        if context["object"] is not None:
+            context["lessons"] = Lesson.objects.for_vendor(self.vendor).filter(
+                course=context["object"]
+            )
+            context.setdefault("lesson_form", LessonForm())
+        return context
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        course = self.get_object()
+        if course is None or "add_lesson" not in request.POST:
+            return super().post(request, **kwargs)
+        lesson_form = LessonForm(request.POST, request.FILES)
+        if lesson_form.is_valid():
+            try:
+                services.lesson_create(
+                    vendor=self.vendor, course_id=course.public_id, **lesson_form.cleaned_data
+                )
+            except ValidationError as exc:
+                form_errors_from(exc, lesson_form)
+            else:
+                messages.success(request, "Lesson added.")
+                return redirect(
+                    "programs:course_edit", vendor_slug=self.vendor.slug, course_id=course.public_id
+                )
+        return self.render_to_response(self.get_context_data(lesson_form=lesson_form), status=400)
+
+    def save(self, form: BaseForm, obj: Course | None) -> Course:
+        fields = form.service_fields()  # type: ignore[attr-defined]
+        if obj is None:
+            return services.course_create(vendor=self.vendor, **fields)
+        return services.course_update(vendor=self.vendor, course_id=obj.public_id, **fields)
+
+
+class CertificationFormView(FormPage):
+    template_name = "programs/form.html"
+    nav = "onboarding"
+    model = Certification
+    lookup_kwarg = "certification_id"
+    success_url_name = "programs:course_list"
+    noun = "certification"
+
+    def make_form(self, data: Any = None, files: Any = None) -> BaseForm:
+        return CertificationForm(
+            data,
+            instance=self.get_object() or Certification(vendor=self.vendor),
+            vendor=self.vendor,
+        )
+
+    def save(self, form: BaseForm, obj: Certification | None) -> Certification:
+        fields = form.service_fields()  # type: ignore[attr-defined]
+        if obj is None:
+            return services.certification_create(vendor=self.vendor, **fields)
+        return services.certification_update(
+            vendor=self.vendor, certification_id=obj.public_id, **fields
         )

@@ -147,6 +147,8 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "partnership_id": lambda v: PartnershipFactory(program=ProgramFactory(vendor=v)).public_id,
     "application_id": lambda v: ApplicationFactory(partnership__program__vendor=v).public_id,
     "import_id": lambda v: PartnerImportFactory(vendor=v).public_id,
+    "course_id": lambda v: CourseFactory(vendor=v).public_id,
+    "certification_id": lambda v: CertificationFactory(vendor=v).public_id,
 }
 
 
