@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from journey.stages import Stage
 from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Application, Partner, Partnership, PartnerUser
@@ -488,6 +489,16 @@ def partnership_update(
         status = changes.pop("status")
         if status not in Partnership.Status.values:
             raise ValidationError({"status": "Unknown status."})
+        if status != partnership.status:
+            audit_record(
+                vendor=vendor,
+                actor=actor,
+                action="partnership.status_changed",
+                target_type="partnership",
+                target_id=partnership.public_id,
+                before={"status": partnership.status},
+                after={"status": status},
+            )
         if status == Partnership.Status.APPROVED and partnership.approved_at is None:
             partnership.approved_at = timezone.now()
         if status == Partnership.Status.ENDED:

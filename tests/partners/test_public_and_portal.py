@@ -166,3 +166,15 @@ def test_onboarding_waits_for_approval(vendor):
     client.post(f"{base}lessons/{lesson.public_id}/complete/")
     assert not partnership.lesson_completions.exists()
     assert not mail.outbox
+
+
+def test_portal_home_query_count_does_not_grow_with_partnerships(
+    vendor, other_vendor, django_assert_max_num_queries
+):
+    link = PartnerUserFactory()
+    for v in (vendor, other_vendor) * 5:
+        PartnershipFactory(program=ProgramFactory(vendor=v), partner=link.partner)
+    client = Client()
+    client.force_login(link.user)
+    with django_assert_max_num_queries(8):
+        assert client.get("/portal/").status_code == 200

@@ -275,6 +275,18 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
     assert _events(vendor, "partnership.updated")[0].data["changed"] == ["persona"]
 
 
+def test_manager_suspending_a_partnership_is_audited(vendor, manager):
+    from partnerhub.audit.models import AuditEntry
+
+    partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
+    services.partnership_update(
+        vendor=vendor, partnership_id=partnership.public_id, actor=manager, status="suspended"
+    )
+    entry = AuditEntry.objects.for_vendor(vendor).get(action="partnership.status_changed")
+    assert (entry.before, entry.after) == ({"status": "approved"}, {"status": "suspended"})
+    assert entry.actor_user == manager
+
+
 def _csv(rows):
     return ("email,name,company_name\n" + "".join(f"{r}\n" for r in rows)).encode()
 
