@@ -19,6 +19,13 @@ from partners.models import Application, Partnership
 from partners.serializers import ApplicationOutputSerializer, PartnershipOutputSerializer
 
 
+class _ApiKeyActorMixin:
+    @property
+    def api_key_id(self) -> str:
+        """The calling key's public id, recorded as the actor of events."""
+        return str(self.request.user.api_key.public_id)  # type: ignore[attr-defined]
+
+
 class PartnershipFilter(django_filters.FilterSet):
     program = django_filters.CharFilter(field_name="program__public_id")
     persona = django_filters.CharFilter(field_name="persona__public_id")
@@ -51,7 +58,9 @@ class PartnershipUpdateInputSerializer(serializers.Serializer[Any]):
     list=extend_schema(responses=PartnershipOutputSerializer),
     retrieve=extend_schema(responses=PartnershipOutputSerializer),
 )
-class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet):
+class PartnershipViewSet(
+    _ApiKeyActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
+):
     """Partners in the vendor's programs. Creating one invites the partner by e-mail."""
 
     tenant_model = Partnership
@@ -73,6 +82,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Vendo
         partnership = services.partnership_invite(
             vendor=self.vendor,
             actor=None,
+            api_key_id=self.api_key_id,
             portal_url=request.build_absolute_uri("/portal/"),
             **data.validated_data,
         )
@@ -89,6 +99,7 @@ class PartnershipViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Vendo
             vendor=self.vendor,
             partnership_id=partnership.public_id,
             actor=None,
+            api_key_id=self.api_key_id,
             **data.validated_data,
         )
         return Response(PartnershipOutputSerializer(partnership).data)
@@ -116,7 +127,9 @@ class RejectInputSerializer(serializers.Serializer[Any]):
     list=extend_schema(responses=ApplicationOutputSerializer),
     retrieve=extend_schema(responses=ApplicationOutputSerializer),
 )
-class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet):
+class ApplicationViewSet(
+    _ApiKeyActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
+):
     """Submitted applications, with the join source and UTM they came through."""
 
     tenant_model = Application
@@ -145,6 +158,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Vendo
             vendor=self.vendor,
             application_id=application.public_id,
             actor=None,
+            api_key_id=self.api_key_id,
             **data.validated_data,
         )
         return Response(ApplicationOutputSerializer(application).data)
@@ -159,6 +173,7 @@ class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Vendo
             vendor=self.vendor,
             application_id=application.public_id,
             actor=None,
+            api_key_id=self.api_key_id,
             **data.validated_data,
         )
         return Response(ApplicationOutputSerializer(application).data)

@@ -59,7 +59,10 @@ class Tracking:
         )
 
 
-def _actor(user: User | None) -> dict[str, str]:
+def _actor(user: User | None, api_key_id: str = "") -> dict[str, str]:
+    """Who made a change, for the event: a dashboard user, an API key, or the system."""
+    if api_key_id:
+        return {"actor_type": "api_key", "actor_id": api_key_id}
     if user is None:
         return {"actor_type": "system", "actor_id": ""}
     return {"actor_type": "user", "actor_id": user.public_id}
@@ -180,7 +183,9 @@ def _decide(
     return now
 
 
-def _approve(application: Application, *, actor: User | None, reason: str) -> None:
+def _approve(
+    application: Application, *, actor: User | None, reason: str, api_key_id: str = ""
+) -> None:
     now = _decide(application, status=Application.Status.APPROVED, actor=actor, reason=reason)
     partnership = application.partnership
     partnership.status = Partnership.Status.APPROVED
@@ -190,13 +195,13 @@ def _approve(application: Application, *, actor: User | None, reason: str) -> No
         vendor=application.vendor,
         type="application.approved",
         data=application_data(application),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     event_record(
         vendor=application.vendor,
         type="partnership.updated",
         data={**partnership_data(partnership), "changed": ["status", "approved_at"]},
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     _send_on_commit(
         to=partnership.partner.email,
@@ -321,18 +326,28 @@ def _pending_application(*, vendor: Vendor, application_id: str) -> Application:
 
 @transaction.atomic
 def application_approve(
-    *, vendor: Vendor, application_id: str, actor: User | None, reason: str = ""
+    *,
+    vendor: Vendor,
+    application_id: str,
+    actor: User | None,
+    reason: str = "",
+    api_key_id: str = "",
 ) -> Application:
     """Approve a pending application: its partnership becomes approved (once; a decided
     application is refused). Raises ``Application.DoesNotExist`` for another vendor's id."""
     application = _pending_application(vendor=vendor, application_id=application_id)
-    _approve(application, actor=actor, reason=reason.strip())
+    _approve(application, actor=actor, reason=reason.strip(), api_key_id=api_key_id)
     return application
 
 
 @transaction.atomic
 def application_reject(
-    *, vendor: Vendor, application_id: str, actor: User | None, reason: str
+    *,
+    vendor: Vendor,
+    application_id: str,
+    actor: User | None,
+    reason: str,
+    api_key_id: str = "",
 ) -> Application:
     """Reject a pending application with a reason the partner receives by e-mail."""
     reason = (reason or "").strip()
@@ -347,13 +362,13 @@ def application_reject(
         vendor=vendor,
         type="application.rejected",
         data=application_data(application),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     event_record(
         vendor=vendor,
         type="partnership.updated",
         data={**partnership_data(partnership), "changed": ["status"]},
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     _send_on_commit(
         to=partnership.partner.email,
@@ -411,6 +426,7 @@ def partnership_invite(
     actor: User | None,
     portal_url: str = "",
     send_email: bool = True,
+    api_key_id: str = "",
 ) -> Partnership:
     """Invite a partner by e-mail into a program: the partnership is approved at once (the
     vendor chose them) and starts in *recruitment*. A partner already in the program is
@@ -444,7 +460,7 @@ def partnership_invite(
         vendor=vendor,
         type="partnership.created",
         data=partnership_data(partnership),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     if send_email:
         _send_on_commit(
@@ -461,6 +477,7 @@ def partnership_update(
     vendor: Vendor,
     partnership_id: str,
     actor: User | None,
+    api_key_id: str = "",
     **changes: Any,
 ) -> Partnership:
     """A manager's correction of persona, join source, recruiter or status. Ids are public
@@ -513,7 +530,7 @@ def partnership_update(
             vendor=vendor,
             type="partnership.updated",
             data={**partnership_data(partnership), "changed": changed},
-            **_actor(actor),
+            **_actor(actor, api_key_id),
         )
     return partnership
 

@@ -126,7 +126,7 @@ def test_create_partnership_invites_and_records_event(vendor, api_client_for):
     assert (body["status"], body["stage"]) == ("approved", "recruitment")
     event = Event.objects.for_vendor(vendor).get(type="partnership.created")
     assert event.data["id"] == body["id"]
-    assert event.actor_type == "system"
+    assert (event.actor_type, event.actor_id) == ("api_key", client.api_key.public_id)
     again = client.post(
         "/api/v1/partnerships",
         {"program_id": program.public_id, "email": "new@partner.example"},
