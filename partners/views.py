@@ -46,7 +46,7 @@ class ApplicationListView(ListPage):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(
             statuses=Application.Status.choices,
-            status=self.request.GET.get("status", Application.Status.PENDING),
+            status=self.request.GET.get("status", Application.Status.PENDING.value),
             **_filter_choices(self.vendor),
             **kwargs,
         )
@@ -165,6 +165,7 @@ class PartnershipListView(ListPage):
         return super().get_context_data(
             stages=Stage.choices,
             statuses=Partnership.Status.choices,
+            status=self.request.GET.get("status", ""),
             **_filter_choices(self.vendor),
             **kwargs,
         )
