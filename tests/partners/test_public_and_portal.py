@@ -61,7 +61,9 @@ def test_program_page_referral_link_records_recruiter(vendor):
 def test_unknown_vendor_program_or_draft_program_page_is_404(vendor, path, status):
     ProgramFactory(vendor=vendor, slug="resellers")
     ProgramFactory(vendor=vendor, slug="draft", status="draft")
-    assert Client().get(path).status_code == status
+    response = Client().get(path)
+    assert response.status_code == status
+    assert b"There is no open partner program at this address" in response.content
     assert Client().post(path, {}).status_code == status
 
 
