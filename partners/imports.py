@@ -30,7 +30,6 @@ from programs.models import JoinSource, PartnerPersona, Program
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB: ~20,000 ordinary rows
 IMPORT_MAX_ROWS = 10_000
-COLUMNS = ("email", "name", "company_name", "persona", "join_source")
 EMAIL_MAX_LENGTH = Partner._meta.get_field("email").max_length or 254
 
 

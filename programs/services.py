@@ -141,11 +141,6 @@ def persona_rule_create(
     )
 
 
-@transaction.atomic
-def persona_rule_delete(*, vendor: Vendor, rule_id: str) -> None:
-    PersonaRule.objects.for_vendor(vendor).filter(public_id=rule_id).delete()
-
-
 _CODE_TAKEN = "Another join source uses this tracking code."
 
 
