@@ -12,6 +12,7 @@ import factory
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 
 
@@ -62,3 +63,14 @@ class InvitationFactory(TenantFactory):
     role = Role.MANAGER
     token_hash = factory.LazyFunction(lambda: hashlib.sha256(secrets.token_bytes(16)).hexdigest())
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
+
+
+class AuditEntryFactory(TenantFactory):
+    class Meta:
+        model = AuditEntry
+
+    vendor = factory.SubFactory(VendorFactory)
+    actor_label = "system"
+    action = "api_key.created"
+    target_type = "api_key"
+    target_id = factory.Sequence(lambda n: f"key_{n:06d}")

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -84,6 +84,21 @@ def vendor_update(
     vendor.full_clean()
     vendor.save()
     return vendor
+
+
+@transaction.atomic
+def vendor_delete(*, vendor: Vendor) -> None:
+    """Delete a vendor and every row of it, its audit log included (platform staff only).
+
+    Audit rows are immutable in the database; the trigger lets them go only when the
+    transaction names this vendor in ``partnerhub.audit_purge_vendor`` (``SET LOCAL``, so the
+    permission ends with the transaction and covers no other vendor).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('partnerhub.audit_purge_vendor', %s, true)", [str(vendor.pk)]
+        )
+    vendor.delete()
 
 
 @dataclass(frozen=True)
