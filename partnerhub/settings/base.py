@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # platform
     "partnerhub.accounts",
     "partnerhub.tenancy",
@@ -137,11 +138,21 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_ADAPTER = "partnerhub.accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
+# Counted in the Redis cache (CACHES["default"]), so every web process shares the counters.
+# "key" is the e-mail address tried: the 6th failed log-in for one address within 5 minutes
+# is refused even with the right password. See docs/security.md.
 ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
 }
+# Optional two-factor authentication (TOTP apps, with recovery codes); vendors can require it
+# for their owners (Vendor.require_mfa_for_owners).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PartnerHub"
+# Wrong TOTP codes count against the same "login_failed" limit (5 per user per 5 minutes).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PartnerHub <no-reply@partnerhub.local>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.accounts.selectors import user_has_totp
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import (
     Invitation,
@@ -99,6 +100,37 @@ def vendor_delete(*, vendor: Vendor) -> None:
             "SELECT set_config('partnerhub.audit_purge_vendor', %s, true)", [str(vendor.pk)]
         )
     vendor.delete()
+
+
+@transaction.atomic
+def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor: User) -> Vendor:
+    """Require (or stop requiring) two-factor authentication for the vendor's owners; audited.
+
+    Turning it on is refused while the acting owner has no authenticator app, so nobody locks
+    themselves out of the settings that would undo it.
+    """
+    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    before = vendor.require_mfa_for_owners
+    if require_mfa_for_owners and not user_has_totp(user=actor):
+        raise ValidationError(
+            {
+                "require_mfa_for_owners": "Set up an authenticator app for your own account "
+                "first, or you would lock yourself out."
+            }
+        )
+    if before != require_mfa_for_owners:
+        vendor.require_mfa_for_owners = require_mfa_for_owners
+        vendor.save(update_fields=["require_mfa_for_owners", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="vendor.mfa_policy_changed",
+            target_type="vendor",
+            target_id=vendor.public_id,
+            before={"require_mfa_for_owners": before},
+            after={"require_mfa_for_owners": require_mfa_for_owners},
+        )
+    return vendor
 
 
 @dataclass(frozen=True)

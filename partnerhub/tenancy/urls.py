@@ -32,6 +32,11 @@ urlpatterns = [
         name="api_key_revoke",
     ),
     path("<slug:vendor_slug>/settings/", views.SettingsView.as_view(), name="settings"),
+    path(
+        "<slug:vendor_slug>/settings/security/",
+        views.SecuritySettingsView.as_view(),
+        name="security_settings",
+    ),
     path("<slug:vendor_slug>/audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
     path(
         "<slug:vendor_slug>/audit/export.csv",
