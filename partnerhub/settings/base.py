@@ -61,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "partnerhub.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -173,9 +174,12 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / ".data" / "media"
 MEDIA_URL = "media/"
 
-# Bodies above these sizes are refused before parsing (413 / 400), see docs.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies above these sizes are refused before they are read (413), see docs/security.md.
+REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024  # JSON and form bodies
+REQUEST_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # multipart bodies (CSV imports and other files)
+# Django's own checks, for bodies without a Content-Length and for field counts (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads are streamed to a temp file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- REST API -----------------------------------------------------------------------------
