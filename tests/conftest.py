@@ -16,6 +16,23 @@ from partnerhub.tenancy.models import Role, Vendor
 from tests.factories import MembershipFactory, UserFactory, VendorFactory
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _act_as_the_application_role(django_db_setup, django_db_blocker):
+    """The suite runs as the application role, bound by row-level security like the web and
+    worker processes in production, not as the superuser that created the test database."""
+    from django.db import connection, connections
+
+    role = settings.DATABASE_APP_ROLE
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            # Transactional tests are cleaned up with TRUNCATE (the application never is).
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        connections.close_all()
+    settings.DATABASE_SESSION_ROLE = role
+    yield
+    settings.DATABASE_SESSION_ROLE = ""
+
+
 def cache_keys() -> list[bytes]:
     """The raw Redis keys of this run's cache namespace (rate-limit counters live there)."""
     client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]

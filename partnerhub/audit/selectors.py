@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
+from collections.abc import Iterator
 
 from django.db.models import Q, QuerySet
 
@@ -52,3 +53,20 @@ def audit_action_list(*, vendor: Vendor) -> list[str]:
         .values_list("action", flat=True)
         .distinct()
     )
+
+
+def audit_entry_batches(entries: QuerySet[AuditEntry], *, size: int = 2000) -> Iterator[AuditEntry]:
+    """Every entry of a newest-first ``audit_entry_list``, fetched ``size`` rows at a time by
+    keyset (no server-side cursor, so it works behind PgBouncer), for exports of any length."""
+    last: AuditEntry | None = None
+    while True:
+        batch = entries
+        if last is not None:
+            batch = entries.filter(
+                Q(created_at__lt=last.created_at) | Q(created_at=last.created_at, id__lt=last.pk)
+            )
+        rows = list(batch[:size])
+        yield from rows
+        if len(rows) < size:
+            return
+        last = rows[-1]

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 
 from partnerhub.audit.forms import AuditFilterForm
 from partnerhub.audit.models import AuditEntry
-from partnerhub.audit.selectors import audit_action_list, audit_entry_list
+from partnerhub.audit.selectors import audit_action_list, audit_entry_batches, audit_entry_list
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.views_base import VendorDashboardView
 
@@ -108,7 +108,7 @@ class AuditExportView(AuditBaseView):
 
         def rows() -> Iterator[str]:
             yield writer.writerow(CSV_COLUMNS)
-            for entry in entries.iterator(chunk_size=2000):
+            for entry in audit_entry_batches(entries):
                 yield writer.writerow(audit_csv_row(entry))
 
         response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")

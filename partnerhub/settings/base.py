@@ -103,7 +103,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Server-side cursors do not survive transaction pooling (PgBouncer) and cannot carry the
+# row-level-security settings prefix (partnerhub/tenancy/rls.py).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Row-level security on tenant tables (docs/security.md): the role web and worker processes
+# act as, and, when they log in as another role, the role to SET after connecting.
+DATABASE_RLS = env_bool("DATABASE_RLS", True)
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "partnerhub_app")
+DATABASE_SESSION_ROLE = os.environ.get("DATABASE_SESSION_ROLE", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {

@@ -199,3 +199,16 @@ def test_the_csv_export_has_the_filtered_entries_and_defuses_formulas(
     assert rows[0]["actor"] == '\'=HYPERLINK("http://evil")'
     assert rows[0]["after"] == '{"name": "billing", "role": "admin"}'
     assert rows[0]["before"] == ""
+
+
+def test_the_export_walks_every_entry_in_batches_without_gaps_or_repeats(vendor):
+    from partnerhub.audit.selectors import audit_entry_batches, audit_entry_list
+
+    same_moment = dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=same_moment):
+        AuditEntryFactory.create_batch(7, vendor=vendor)  # ties on created_at
+    AuditEntryFactory.create_batch(4, vendor=vendor)
+    entries = audit_entry_list(vendor=vendor)
+    walked = [e.pk for e in audit_entry_batches(entries, size=3)]
+    assert walked == list(entries.values_list("pk", flat=True))
+    assert len(walked) == len(set(walked)) == 11
