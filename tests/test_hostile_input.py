@@ -7,6 +7,7 @@ import hashlib
 from typing import Any
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.apps import apps
 from django.db import models
 from django.test import Client
@@ -93,6 +94,7 @@ def hostile():
         User.objects.filter(pk=user_id).update(
             full_name=PAYLOAD, email=f"{PAYLOAD}{user_id}@evil.example"
         )
+    EmailAddress.objects.create(user=owner, email=f"{PAYLOAD}@evil.example", primary=True)
     assert filled >= len(OBJECT_MAKERS) + 1
     return {
         "vendor": Vendor.objects.get(pk=vendor.pk),
@@ -140,9 +142,14 @@ def test_every_dashboard_page_escapes_script_payloads_in_user_text(hostile, caps
         if route.name != "invitation_accept":
             assert ESCAPED in body, f"{url} does not show the (escaped) vendor name"
         pages += 1
+    for name in ("account_email", "mfa_index", "account_change_password"):
+        url = reverse(name)
+        body = _assert_escaped(url, client.get(url, follow=True))
+        assert name != "account_email" or "&lt;script&gt;alert(1)" in body
+        pages += 1
     with capsys.disabled():
         print(f"\nhostile input: {pages} pages render script payloads escaped")
-    assert pages >= 9
+    assert pages >= 12
 
 
 @pytest.mark.parametrize(

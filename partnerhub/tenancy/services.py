@@ -75,7 +75,12 @@ def vendor_update(
     name: str | None = None,
     default_currency: str | None = None,
     time_zone: str | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
 ) -> Vendor:
+    """Change the vendor's settings; what changed is audited (currency is money)."""
+    fields = ("name", "default_currency", "time_zone")
+    before = {field: getattr(vendor, field) for field in fields}
     if name is not None:
         vendor.name = name.strip()
     if default_currency is not None:
@@ -84,6 +89,18 @@ def vendor_update(
         vendor.time_zone = time_zone
     vendor.full_clean()
     vendor.save()
+    changed = [field for field in fields if getattr(vendor, field) != before[field]]
+    if changed:
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            actor_label=actor_label,
+            action="vendor.updated",
+            target_type="vendor",
+            target_id=vendor.public_id,
+            before={field: before[field] for field in changed},
+            after={field: getattr(vendor, field) for field in changed},
+        )
     return vendor
 
 
@@ -169,6 +186,14 @@ def invitation_create(
     )
     invitation.full_clean(exclude=["token_hash", "public_id"])
     invitation.save()
+    audit_record(
+        vendor=vendor,
+        actor=invited_by,
+        action="invitation.created",
+        target_type="invitation",
+        target_id=invitation.public_id,
+        after={"email": email, "role": role},
+    )
     accept_url = base_url + reverse("invitation_accept", kwargs={"token": token})
     body = render_to_string(
         "tenancy/email/invitation.txt",
@@ -233,7 +258,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, vendor: Vendor, invitation_id: str) -> Invitation:
+def invitation_revoke(
+    *, vendor: Vendor, invitation_id: str, actor: User | None = None
+) -> Invitation:
+    """Revoke an open invitation (its link stops working); audited. Revoking twice is harmless."""
     invitation = get_object_or_404(
         Invitation.objects.for_vendor(vendor).select_for_update(),
         public_id=invitation_id,
@@ -242,6 +270,15 @@ def invitation_revoke(*, vendor: Vendor, invitation_id: str) -> Invitation:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="invitation.revoked",
+            target_type="invitation",
+            target_id=invitation.public_id,
+            before={"email": invitation.email, "role": invitation.role, "open": True},
+            after={"open": False},
+        )
     return invitation
 
 

@@ -186,7 +186,9 @@ class InvitationRevokeView(VendorDashboardView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         invitation = services.invitation_revoke(
-            vendor=self.vendor, invitation_id=kwargs["invitation_id"]
+            vendor=self.vendor,
+            invitation_id=kwargs["invitation_id"],
+            actor=authenticated_user(request),
         )
         messages.success(request, f"Invitation of {invitation.email} revoked.")
         return redirect("dashboard:members", vendor_slug=self.vendor.slug)
@@ -275,7 +277,9 @@ class SettingsView(VendorDashboardView):
         form = VendorSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.vendor_update(vendor=self.vendor, **form.cleaned_data)
+                services.vendor_update(
+                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
+                )
             except ValidationError as exc:
                 _form_errors_from(exc, form)
             else:

@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, transaction
 
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy import services
-from partnerhub.tenancy.models import Role, Vendor
+from partnerhub.tenancy.models import Invitation, Role, Vendor
 from tests.factories import AuditEntryFactory, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -212,3 +212,31 @@ def test_the_export_walks_every_entry_in_batches_without_gaps_or_repeats(vendor)
     walked = [e.pk for e in audit_entry_batches(entries, size=3)]
     assert walked == list(entries.values_list("pk", flat=True))
     assert len(walked) == len(set(walked)) == 11
+
+
+def test_settings_and_invitation_changes_are_audited_from_the_dashboard(vendor, owner, client_for):
+    client = client_for(owner)
+    client.post(
+        "/app/acme/settings/",
+        {"name": "Acme Analytics", "default_currency": "EUR", "time_zone": "UTC"},
+    )
+    client.post("/app/acme/members/", {"email": "new@acme.example", "role": "admin"})
+    invitation = Invitation.objects.for_vendor(vendor).get()
+    client.post(f"/app/acme/invitations/{invitation.public_id}/revoke/")
+
+    entries = {e.action: e for e in AuditEntry.objects.for_vendor(vendor)}
+    assert set(entries) == {"vendor.updated", "invitation.created", "invitation.revoked"}
+    updated = entries["vendor.updated"]
+    # Only what changed, with the person who changed it.
+    assert (updated.before, updated.after) == (
+        {"default_currency": "USD"},
+        {"default_currency": "EUR"},
+    )
+    assert updated.actor_label == "owner@acme.example"
+    assert entries["invitation.created"].after == {"email": "new@acme.example", "role": "admin"}
+    assert entries["invitation.revoked"].target_id == invitation.public_id
+
+
+def test_saving_unchanged_settings_writes_no_audit_entry(vendor, owner):
+    services.vendor_update(vendor=vendor, name="Acme Analytics", actor=owner)
+    assert not AuditEntry.objects.for_vendor(vendor).exists()
