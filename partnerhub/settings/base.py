@@ -157,6 +157,9 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
 }
+# Behind a reverse proxy, rate limits must count the client's address, not the proxy's: set
+# this to the number of proxies that append to X-Forwarded-For (0 = use REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # Optional two-factor authentication (TOTP apps, with recovery codes); vendors can require it
 # for their owners (Vendor.require_mfa_for_owners).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

@@ -97,3 +97,21 @@ def test_password_reset_is_limited_to_five_requests_a_minute_per_address(person)
     response = client.post("/accounts/password/reset/", {"email": "person@acme.example"})
     assert response.status_code == 429
     assert len(mail.outbox) == 5
+
+
+def test_behind_a_proxy_each_client_address_has_its_own_limit(settings):
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    def attempt(ip: str, n: int):
+        return Client().post(
+            "/accounts/login/",
+            {"login": f"nobody{n}@example.com", "password": "wrong"},
+            HTTP_X_FORWARDED_FOR=ip,
+        )
+
+    # 10 failed log-ins a minute per address, whatever the e-mail addresses tried.
+    for n in range(10):
+        assert TOO_MANY not in attempt("203.0.113.7", n).content.decode()
+    assert TOO_MANY in attempt("203.0.113.7", 10).content.decode()
+    # Another client behind the same proxy is not affected.
+    assert TOO_MANY not in attempt("198.51.100.9", 11).content.decode()
