@@ -20,7 +20,16 @@ from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory, VendorFactory
+from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.factories import (
+    EventFactory,
+    InvitationFactory,
+    MembershipFactory,
+    UserFactory,
+    VendorFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,6 +117,9 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "member_id": lambda v: MembershipFactory(vendor=v, role=Role.MANAGER).public_id,
     "invitation_id": lambda v: InvitationFactory(vendor=v).public_id,
     "key_id": lambda v: api_key_create(vendor=v, name="victim key").api_key.public_id,
+    "event_id": lambda v: EventFactory(vendor=v).public_id,
+    "webhook_endpoint_id": lambda v: WebhookEndpointFactory(vendor=v).public_id,
+    "delivery_id": lambda v: WebhookDeliveryFactory(vendor=v).public_id,
 }
 
 
@@ -212,6 +224,10 @@ def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(w
                 for marker in _foreign_markers(world):
                     assert marker not in body, f"{url} leaked {marker}"
             covered += 1
+    # Their endpoints (one made directly, one for the delivery) survived every DELETE/PATCH.
+    theirs = WebhookEndpoint.objects.for_vendor(world["theirs"])
+    assert theirs.filter(enabled=True).count() == 2
+    assert not WebhookDelivery.objects.for_vendor(world["theirs"]).filter(status="pending").exists()
     with capsys.disabled():
         print(f"isolation matrix: {covered} API route/method pairs checked against another vendor")
     assert covered > 0
