@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from partnerhub import health
 from partnerhub.tenancy import views as tenancy_views
+from partners.views_public import program_page
 
 urlpatterns = [
     path("", tenancy_views.home_redirect, name="root"),
@@ -10,6 +11,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
+    path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
+    path("portal/", include("partners.urls_portal")),
     path("app/", include("partnerhub.tenancy.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]

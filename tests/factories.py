@@ -14,6 +14,8 @@ from django.utils import timezone
 from partnerhub.accounts.models import User
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from partnerhub.webhooks.services import webhook_secret_generate
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -74,3 +76,163 @@ class AuditEntryFactory(TenantFactory):
     action = "api_key.created"
     target_type = "api_key"
     target_id = factory.Sequence(lambda n: f"key_{n:06d}")
+
+
+# --- programs ------------------------------------------------------------------------------
+
+
+class ProgramFactory(TenantFactory):
+    class Meta:
+        model = "programs.Program"
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Sequence(lambda n: f"Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    status = "active"
+    application_mode = "approval"
+    currency = "USD"
+
+
+class PartnerPersonaFactory(TenantFactory):
+    class Meta:
+        model = "programs.PartnerPersona"
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Sequence(lambda n: f"Persona {n}")
+    typical_partner_type = "agency"
+
+
+class PersonaRuleFactory(TenantFactory):
+    class Meta:
+        model = "programs.PersonaRule"
+
+    vendor = factory.LazyAttribute(lambda o: o.persona.vendor)
+    persona = factory.SubFactory(PartnerPersonaFactory)
+    conditions = factory.LazyFunction(list)
+
+
+class JoinSourceFactory(TenantFactory):
+    class Meta:
+        model = "programs.JoinSource"
+
+    vendor = factory.SubFactory(VendorFactory)
+    name = factory.Sequence(lambda n: f"Source {n}")
+    kind = "website"
+    code = factory.Sequence(lambda n: f"src-{n}")
+
+
+class CourseFactory(TenantFactory):
+    class Meta:
+        model = "programs.Course"
+
+    vendor = factory.SubFactory(VendorFactory)
+    title = factory.Sequence(lambda n: f"Course {n}")
+
+
+class LessonFactory(TenantFactory):
+    class Meta:
+        model = "programs.Lesson"
+
+    vendor = factory.LazyAttribute(lambda o: o.course.vendor)
+    course = factory.SubFactory(CourseFactory)
+    title = factory.Sequence(lambda n: f"Lesson {n}")
+    position = factory.Sequence(lambda n: n)
+    body = "Read me."
+
+
+class CertificationFactory(TenantFactory):
+    class Meta:
+        model = "programs.Certification"
+
+    vendor = factory.SubFactory(VendorFactory)
+    title = factory.Sequence(lambda n: f"Certification {n}")
+    pass_mark_percent = 50
+    questions = factory.LazyFunction(
+        lambda: [
+            {"text": "What do partners earn?", "choices": ["Nothing", "MRR share"], "answer": 1},
+            {"text": "Who pays?", "choices": ["The vendor", "The partner"], "answer": 0},
+        ]
+    )
+
+
+# --- partners ------------------------------------------------------------------------------
+
+
+class PartnerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.Partner"
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"partner{n}@partners.example")
+
+
+class PartnerUserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "partners.PartnerUser"
+
+    partner = factory.SubFactory(PartnerFactory)
+    user = factory.SubFactory(UserFactory, email=factory.SelfAttribute("..partner.email"))
+
+
+class PartnershipFactory(TenantFactory):
+    class Meta:
+        model = "partners.Partnership"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    referral_code = factory.Sequence(lambda n: f"ref{n:05d}")
+    status = "approved"
+    stage = "recruitment"
+    approved_at = factory.LazyFunction(timezone.now)
+
+
+class ApplicationFactory(TenantFactory):
+    class Meta:
+        model = "partners.Application"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory, status="applied", approved_at=None)
+    program = factory.LazyAttribute(lambda o: o.partnership.program)
+    partner = factory.LazyAttribute(lambda o: o.partnership.partner)
+    answers = factory.LazyFunction(dict)
+
+
+class PartnerImportFactory(TenantFactory):
+    class Meta:
+        model = "partners.PartnerImport"
+
+    vendor = factory.SubFactory(VendorFactory)
+    program = factory.SubFactory(ProgramFactory, vendor=factory.SelfAttribute("..vendor"))
+    checksum = "0" * 64
+
+
+class EventFactory(TenantFactory):
+    class Meta:
+        model = Event
+
+    vendor = factory.SubFactory(VendorFactory)
+    type = "partnership.created"
+    data = factory.LazyAttribute(lambda o: {"id": "ptn_test", "status": "active"})
+    actor_type = "system"
+
+
+class WebhookEndpointFactory(TenantFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    vendor = factory.SubFactory(VendorFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/partnerhub")
+    event_types = factory.LazyFunction(lambda: ["*"])
+    secret = factory.LazyFunction(webhook_secret_generate)
+
+
+class WebhookDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    vendor = factory.SubFactory(VendorFactory)
+    endpoint = factory.SubFactory(WebhookEndpointFactory, vendor=factory.SelfAttribute("..vendor"))
+    event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
+    status = DeliveryStatus.FAILED
+    attempt_count = 1

@@ -17,14 +17,23 @@ from partnerhub.accounts.models import User
 from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
+from partners.models import Partner, Partnership
 from tests.factories import (
     AuditEntryFactory,
     InvitationFactory,
     MembershipFactory,
+    PartnerUserFactory,
     UserFactory,
     VendorFactory,
 )
-from tests.test_isolation_matrix import OBJECT_MAKERS, PUBLIC_NAMES, Route, _url, all_routes
+from tests.test_isolation_matrix import (
+    OBJECT_MAKERS,
+    PUBLIC_NAMES,
+    Route,
+    _is_partner,
+    _partner_world,
+    all_routes,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -68,6 +77,14 @@ def hostile():
     owner = UserFactory(email="owner@evil.example")
     MembershipFactory(vendor=vendor, user=owner, role=Role.OWNER)
     objects = {kwarg: make(vendor) for kwarg, make in OBJECT_MAKERS.items()}
+    partner_user = PartnerUserFactory(partner__email="partner@evil.example")
+    # The partner's own partnership, lesson and certification (used by portal routes).
+    partner_objects = _partner_world(vendor, partner_user.partner)
+    program = (
+        Partnership.objects.for_vendor(vendor)
+        .get(public_id=partner_objects["partnership_id"])
+        .program
+    )
     token = "known-token-for-the-accept-page"
     invitation = InvitationFactory(
         vendor=vendor,
@@ -85,6 +102,7 @@ def hostile():
         reason=PAYLOAD,
     )
     filled = _fill_with_payload(Vendor.objects.filter(pk=vendor.pk))
+    filled += _fill_with_payload(Partner.objects.filter(pk=partner_user.partner_id))
     for model in apps.get_models():
         if issubclass(model, TenantModel) and model not in APPEND_ONLY:
             filled += _fill_with_payload(model.objects.for_vendor(vendor))
@@ -99,18 +117,35 @@ def hostile():
     return {
         "vendor": Vendor.objects.get(pk=vendor.pk),
         "owner": owner,
-        "objects": objects,
+        "partner_user": partner_user.user,
+        "objects": {**objects, **partner_objects},
+        "kwargs": {
+            "vendor_slug": vendor.slug,
+            "vendor": vendor.slug,
+            "program_slug": program.slug,
+            "token": token,
+            **objects,
+            **partner_objects,
+        },
         "invitation": invitation,
         "token": token,
     }
 
 
-def _dashboard_get_routes() -> list[Route]:
+def _html_routes(method: str) -> list[Route]:
+    """Every non-API route of the matrix answering ``method``: dashboard, public, portal."""
     return [
         r
         for r in all_routes()
-        if "GET" in r.methods and r.name and ("vendor_slug" in r.kwargs or r.name in PUBLIC_NAMES)
+        if method in r.methods
+        and r.name
+        and not r.path.startswith("api/")
+        and ("vendor_slug" in r.kwargs or r.name in PUBLIC_NAMES or _is_partner(r))
     ]
+
+
+def _url_for(route: Route, hostile: dict[str, Any]) -> str:
+    return reverse(route.name, kwargs={k: hostile["kwargs"][k] for k in route.kwargs})
 
 
 def _assert_escaped(url: str, response: Any) -> str:
@@ -125,31 +160,28 @@ def _assert_escaped(url: str, response: Any) -> str:
     return body
 
 
-def test_every_dashboard_page_escapes_script_payloads_in_user_text(hostile, capsys):
-    client = Client()
-    client.force_login(hostile["owner"])
+def test_every_page_escapes_script_payloads_in_user_text(hostile, capsys):
+    owner, partner = Client(), Client()
+    owner.force_login(hostile["owner"])
+    partner.force_login(hostile["partner_user"])
     pages = 0
-    for route in _dashboard_get_routes():
-        if route.name == "invitation_accept":
-            url = reverse("invitation_accept", kwargs={"token": hostile["token"]})
-        elif route.name == "dashboard:vendor_picker":
-            url = reverse(route.name) + "?stay=1"
-        elif "vendor_slug" in route.kwargs:
-            url = _url(route, hostile["vendor"].slug, hostile["objects"])
-        else:
-            url = reverse(route.name)
+    for route in _html_routes("GET"):
+        url = _url_for(route, hostile)
+        if route.name == "dashboard:vendor_picker":
+            url += "?stay=1"
+        client = partner if _is_partner(route) else owner
         body = _assert_escaped(url, client.get(url, follow=True))
         if route.name != "invitation_accept":
-            assert ESCAPED in body, f"{url} does not show the (escaped) vendor name"
+            assert "&lt;script&gt;alert(1)" in body, f"{url} shows no user text at all"
         pages += 1
     for name in ("account_email", "mfa_index", "account_change_password"):
         url = reverse(name)
-        body = _assert_escaped(url, client.get(url, follow=True))
+        body = _assert_escaped(url, owner.get(url, follow=True))
         assert name != "account_email" or "&lt;script&gt;alert(1)" in body
         pages += 1
     with capsys.disabled():
         print(f"\nhostile input: {pages} pages render script payloads escaped")
-    assert pages >= 12
+    assert pages >= 15
 
 
 @pytest.mark.parametrize(
@@ -187,32 +219,18 @@ ALLAUTH_FORMS = [
 ]
 
 
-def _post_routes_of_the_matrix() -> list[Route]:
-    return [
-        r
-        for r in all_routes()
-        if "POST" in r.methods
-        and r.name
-        and not r.path.startswith("api/")
-        and ("vendor_slug" in r.kwargs or r.name in PUBLIC_NAMES)
-    ]
-
-
-def test_every_dashboard_form_refuses_a_post_without_the_csrf_token(hostile, capsys):
+def test_every_form_refuses_a_post_without_the_csrf_token(hostile, capsys):
     vendor = hostile["vendor"]
-    client = Client(enforce_csrf_checks=True)
-    client.force_login(hostile["owner"])
-    urls = []
-    for route in _post_routes_of_the_matrix():
-        if route.name == "invitation_accept":
-            urls.append(reverse("invitation_accept", kwargs={"token": hostile["token"]}))
-        elif "vendor_slug" in route.kwargs:
-            urls.append(_url(route, vendor.slug, hostile["objects"]))
-        else:
-            urls.append(reverse(route.name))
-    urls += [reverse(name) for name in ALLAUTH_FORMS]
+    owner, partner = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    owner.force_login(hostile["owner"])
+    partner.force_login(hostile["partner_user"])
+    requests = [
+        (partner if _is_partner(route) else owner, _url_for(route, hostile))
+        for route in _html_routes("POST")
+    ]
+    requests += [(owner, reverse(name)) for name in ALLAUTH_FORMS]
     form = {"name": "Forged", "email": "forged@example.com", "role": "owner", "slug": "forged"}
-    for url in urls:
+    for client, url in requests:
         response = client.post(url, form)
         assert response.status_code == 403, (url, response.status_code)
         assert b"CSRF" in response.content, url
@@ -220,11 +238,11 @@ def test_every_dashboard_form_refuses_a_post_without_the_csrf_token(hostile, cap
     vendor.refresh_from_db()
     assert vendor.name.startswith(PAYLOAD)
     assert not Vendor.objects.filter(slug="forged").exists()
-    assert Membership.objects.for_vendor(vendor).count() == 2
+    assert Membership.objects.for_vendor(vendor).count() == 2  # the owner, the matrix's member
     assert not Invitation.objects.for_vendor(vendor).filter(email__startswith="forged").exists()
     with capsys.disabled():
-        print(f"hostile input: {len(urls)} POST routes refuse a request without a CSRF token")
-    assert len(urls) >= 12
+        print(f"hostile input: {len(requests)} POST routes refuse a request without a CSRF token")
+    assert len(requests) >= 20
 
 
 def test_the_same_forms_accept_a_post_with_the_token(vendor, owner):

@@ -20,7 +20,26 @@ from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
-from tests.factories import InvitationFactory, MembershipFactory, UserFactory, VendorFactory
+from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
+from tests.factories import (
+    ApplicationFactory,
+    CertificationFactory,
+    CourseFactory,
+    EventFactory,
+    InvitationFactory,
+    JoinSourceFactory,
+    LessonFactory,
+    MembershipFactory,
+    PartnerImportFactory,
+    PartnerPersonaFactory,
+    PartnershipFactory,
+    PartnerUserFactory,
+    ProgramFactory,
+    UserFactory,
+    VendorFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,6 +58,12 @@ PUBLIC_NAMES = {
     "invitation_accept": "unguessable token; the service checks the signed-in e-mail",
     "dashboard:vendor_picker": "lists only the signed-in user's own memberships",
     "dashboard:vendor_create": "creates a new vendor owned by the signed-in user",
+    "program_page": "public program page and application form; draft programs answer 404",
+}
+# Partner-level routes: not under a vendor, every object is resolved through the signed-in
+# partner's own partnerships. Attacked below with another partner's objects.
+PARTNER_PREFIXES = {
+    "portal/": "partner portal: a partner's own partnerships across vendors",
 }
 
 UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
@@ -99,8 +124,16 @@ def _is_public(route: Route) -> bool:
     return any(route.path.startswith(p) for p in PUBLIC_PREFIXES)
 
 
+def _is_partner(route: Route) -> bool:
+    return any(route.path.startswith(p) for p in PARTNER_PREFIXES)
+
+
 def tenant_routes() -> list[Route]:
-    return [r for r in all_routes() if not _is_public(r)]
+    return [r for r in all_routes() if not _is_public(r) and not _is_partner(r)]
+
+
+def partner_routes() -> list[Route]:
+    return [r for r in all_routes() if _is_partner(r) and not _is_public(r)]
 
 
 # How to make "another vendor's object" for each object kwarg used in a tenant route.
@@ -108,7 +141,33 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "member_id": lambda v: MembershipFactory(vendor=v, role=Role.MANAGER).public_id,
     "invitation_id": lambda v: InvitationFactory(vendor=v).public_id,
     "key_id": lambda v: api_key_create(vendor=v, name="victim key").api_key.public_id,
+    "program_id": lambda v: ProgramFactory(vendor=v).public_id,
+    "persona_id": lambda v: PartnerPersonaFactory(vendor=v).public_id,
+    "join_source_id": lambda v: JoinSourceFactory(vendor=v).public_id,
+    "partnership_id": lambda v: PartnershipFactory(program=ProgramFactory(vendor=v)).public_id,
+    "application_id": lambda v: ApplicationFactory(partnership__program__vendor=v).public_id,
+    "import_id": lambda v: PartnerImportFactory(vendor=v).public_id,
+    "event_id": lambda v: EventFactory(vendor=v).public_id,
+    "webhook_endpoint_id": lambda v: WebhookEndpointFactory(vendor=v).public_id,
+    "delivery_id": lambda v: WebhookDeliveryFactory(vendor=v).public_id,
 }
+
+
+def _partner_world(vendor: Vendor, partner: Any) -> dict[str, str]:
+    """A partnership of ``partner`` in ``vendor`` with a course lesson and a certification."""
+    program = ProgramFactory(vendor=vendor)
+    partnership = PartnershipFactory(program=program, partner=partner)
+    lesson = LessonFactory(course=CourseFactory(vendor=vendor, program=program))
+    certification = CertificationFactory(vendor=vendor, program=program)
+    return {
+        "partnership_id": partnership.public_id,
+        "lesson_id": lesson.public_id,
+        "certification_id": certification.public_id,
+    }
+
+
+# The object kwargs of partner routes; made together by _partner_world.
+PARTNER_OBJECT_MAKERS = {"partnership_id", "lesson_id", "certification_id"}
 
 
 def test_every_route_is_classified_and_every_object_kwarg_is_known():
@@ -122,6 +181,23 @@ def test_every_route_is_classified_and_every_object_kwarg_is_known():
         f"Routes neither tenant-scoped nor listed as public in the isolation matrix: {unclassified}"
     )
     assert not unknown_kwargs, f"Teach the isolation matrix to make objects for {unknown_kwargs}"
+    partner_unknown = set()
+    for route in partner_routes():
+        if "vendor_slug" in route.kwargs:
+            unclassified.append(route.path)
+        partner_unknown |= set(route.kwargs) - set(PARTNER_OBJECT_MAKERS)
+    assert not unclassified, f"Partner routes must not take a vendor_slug: {unclassified}"
+    assert not partner_unknown, f"Teach the partner matrix to make objects for {partner_unknown}"
+
+
+def test_a_route_in_no_category_fails_the_classification(monkeypatch):
+    """The matrix itself: a route that is neither tenant, public nor partner is reported."""
+    stray = Route("stray/<str:thing_id>/", "stray", ["thing_id"], {"GET"})
+    monkeypatch.setattr(
+        __import__(__name__, fromlist=["all_routes"]), "all_routes", lambda: [stray]
+    )
+    with pytest.raises(AssertionError, match="neither tenant-scoped nor listed"):
+        test_every_route_is_classified_and_every_object_kwarg_is_known()
 
 
 @pytest.fixture
@@ -212,6 +288,10 @@ def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(w
                 for marker in _foreign_markers(world):
                     assert marker not in body, f"{url} leaked {marker}"
             covered += 1
+    # Their endpoints (one made directly, one for the delivery) survived every DELETE/PATCH.
+    theirs = WebhookEndpoint.objects.for_vendor(world["theirs"])
+    assert theirs.filter(enabled=True).count() == 2
+    assert not WebhookDelivery.objects.for_vendor(world["theirs"]).filter(status="pending").exists()
     with capsys.disabled():
         print(f"isolation matrix: {covered} API route/method pairs checked against another vendor")
     assert covered > 0
@@ -244,3 +324,46 @@ def test_anonymous_requests_are_refused_everywhere(world):
                 response = _send(Client(), method, url)
                 assert response.status_code == 302, (method, url)
                 assert response["Location"].startswith("/accounts/login/")
+
+
+def test_portal_routes_answer_404_for_another_partners_objects(capsys):
+    """Partner vs partner: another partner's partnership, lessons and quizzes are 404, and so
+    are my partnership combined with another vendor's lesson or quiz."""
+    mine, theirs = VendorFactory(slug="mine"), VendorFactory(slug="theirs")
+    me = PartnerUserFactory(partner__email="me@partner.example")
+    victim = PartnerUserFactory(partner__email="victim@partner.example")
+    my_objects = _partner_world(mine, me.partner)
+    their_objects = _partner_world(theirs, victim.partner)
+    client = Client()
+    client.force_login(me.user)
+    covered = 0
+    for route in partner_routes():
+        for method in sorted(route.methods):
+            if not route.kwargs:
+                response = _send(client, method, reverse(route.name))
+                assert response.status_code in (200, 302), (method, route.path)
+                assert their_objects["partnership_id"] not in response.content.decode()
+                covered += 1
+                continue
+            variants = [their_objects]
+            if len(route.kwargs) > 1:  # my partnership, their lesson/certification
+                variants.append({**their_objects, "partnership_id": my_objects["partnership_id"]})
+            for objects in variants:
+                url = reverse(route.name, kwargs={k: objects[k] for k in route.kwargs})
+                response = _send(client, method, url)
+                assert response.status_code == 404, (method, url, response.status_code)
+            covered += 1
+    assert not victim.partner.partnerships.get().lesson_completions.exists()
+    with capsys.disabled():
+        print(f"isolation matrix: {covered} portal route/method pairs → 404 for another partner")
+    assert covered > 0
+
+
+def test_portal_routes_refuse_anonymous_requests():
+    objects = _partner_world(VendorFactory(), PartnerUserFactory().partner)
+    for route in partner_routes():
+        for method in sorted(route.methods):
+            url = reverse(route.name, kwargs={k: objects[k] for k in route.kwargs})
+            response = _send(Client(), method, url)
+            assert response.status_code == 302, (method, url)
+            assert response["Location"].startswith("/accounts/login/")

@@ -202,11 +202,24 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["partnerhub.api.ratelimit.APIKeyRateThrottle"],
     "EXCEPTION_HANDLER": "partnerhub.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partnerhub.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
 }
+# Requests per API key per minute, unless the vendor has its own VendorAPISettings row.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+API_RATE_LIMIT_REDIS_PREFIX = os.environ.get("API_RATE_LIMIT_REDIS_PREFIX", "partnerhub:ratelimit")
+
+# --- webhooks -----------------------------------------------------------------------------
+# Deliveries to loopback, private, link-local and other non-public addresses are refused
+# (SSRF guard) unless this is on, which only local development should do.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# An endpoint whose deliveries failed this many times in a row is disabled (admins e-mailed).
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "PartnerHub API",
     "DESCRIPTION": (
@@ -249,6 +262,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "webhook-deliveries-due": {
+        "task": "partnerhub.webhooks.tasks.webhook_deliveries_due_task",
+        "schedule": 30.0,
+    },
+    "idempotency-records-purge": {
+        "task": "partnerhub.api.tasks.idempotency_records_purge_task",
+        "schedule": crontab(minute=40),
+    },
     "vendor-health-summary-nightly": {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",
         "schedule": crontab(hour=2, minute=15),

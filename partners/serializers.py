@@ -1,0 +1,124 @@
+"""The API representation of partners, partnerships and applications. Used by the API and by
+the services for event payloads, so that a webhook carries exactly what the API returns."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from partners.models import Application, Partner, Partnership
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PublicIdField(serializers.RelatedField[Any, Any, str]):
+    """A related object rendered as its public id (``prg_…``), ``null`` when empty."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.public_id)
+
+
+class PartnerOutputSerializer(serializers.ModelSerializer[Partner]):
+    id = serializers.CharField(source="public_id", read_only=True)
+
+    class Meta:
+        model = Partner
+        fields = ["id", "kind", "name", "email", "company_name", "website", "country"]
+        read_only_fields = fields
+
+
+class TrackingOutputSerializer(serializers.Serializer[Any]):
+    utm_source = serializers.CharField()
+    utm_medium = serializers.CharField()
+    utm_campaign = serializers.CharField()
+    utm_term = serializers.CharField()
+    utm_content = serializers.CharField()
+    referrer = serializers.CharField()
+
+
+class PartnershipOutputSerializer(serializers.ModelSerializer[Partnership]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    program = PublicIdField()
+    partner = PartnerOutputSerializer(read_only=True)
+    persona = PublicIdField()
+    join_source = PublicIdField()
+    recruited_by = PublicIdField()
+    tracking = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Partnership
+        fields = [
+            "id",
+            "program",
+            "partner",
+            "persona",
+            "join_source",
+            "recruited_by",
+            "referral_code",
+            "status",
+            "stage",
+            "stage_entered_at",
+            "approved_at",
+            "invited_at",
+            "tracking",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    def get_tracking(self, obj: Partnership) -> dict[str, str]:
+        return dict(TrackingOutputSerializer(obj).data)
+
+
+class ApplicationOutputSerializer(serializers.ModelSerializer[Application]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    program = PublicIdField()
+    partnership = PublicIdField()
+    partner = PartnerOutputSerializer(read_only=True)
+    join_source = PublicIdField()
+    suggested_persona = PublicIdField()
+    recruited_by = PublicIdField()
+    tracking = serializers.SerializerMethodField()
+    decided_by = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "id",
+            "program",
+            "partnership",
+            "partner",
+            "answers",
+            "join_source",
+            "suggested_persona",
+            "recruited_by",
+            "source_code",
+            "referral_code_used",
+            "tracking",
+            "status",
+            "decision_reason",
+            "decided_by",
+            "decided_at",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_tracking(self, obj: Application) -> dict[str, str]:
+        return dict(TrackingOutputSerializer(obj).data)
+
+    def get_decided_by(self, obj: Application) -> str | None:
+        return obj.decided_by.email if obj.decided_by else None
+
+
+def partnership_data(partnership: Partnership) -> dict[str, Any]:
+    return dict(PartnershipOutputSerializer(partnership).data)
+
+
+def application_data(application: Application) -> dict[str, Any]:
+    return dict(ApplicationOutputSerializer(application).data)

@@ -1,0 +1,522 @@
+"""Writes about partners, partnerships and applications: apply, approve, reject, invite,
+manager corrections and the partner-user link.
+
+Every service validates before writing and runs in one transaction with its domain events;
+e-mails leave on commit, so a refused or rolled-back change never announces itself.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from journey.stages import Stage
+from partnerhub.accounts.models import User
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.services import event_record
+from partners.models import Application, Partner, Partnership, PartnerUser
+from partners.serializers import application_data, partnership_data
+from programs.models import JoinSource, PartnerPersona, Program
+from programs.selectors import join_source_resolve, persona_suggest
+
+_CODE_ALPHABET = string.ascii_lowercase + string.digits
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """How a prospective partner reached the program page."""
+
+    source_code: str = ""
+    referral_code: str = ""  # a recruiting partnership's ?ref= code
+    utm: dict[str, str] = field(default_factory=dict)
+    referrer: str = ""
+
+    @classmethod
+    def from_params(cls, params: Any, *, referrer: str = "") -> Tracking:
+        utm = {
+            name: str(params.get(name, ""))[:200]
+            for name in Partnership.UTM_FIELDS
+            if params.get(name)
+        }
+        return cls(
+            source_code=str(params.get("source", ""))[:60],
+            referral_code=str(params.get("ref", ""))[:40],
+            utm=utm,
+            referrer=referrer[:500],
+        )
+
+
+def _actor(user: User | None) -> dict[str, str]:
+    if user is None:
+        return {"actor_type": "system", "actor_id": ""}
+    return {"actor_type": "user", "actor_id": user.public_id}
+
+
+def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
+    subject_and_body = render_to_string(template, context).strip()
+    subject, _, body = subject_and_body.partition("\n")
+    transaction.on_commit(
+        lambda: send_mail(
+            subject.strip(), body.strip(), settings.DEFAULT_FROM_EMAIL, [to], fail_silently=False
+        )
+    )
+
+
+def referral_codes_new(*, vendor: Vendor, count: int) -> list[str]:
+    """``count`` fresh referral codes, unique in the vendor (10 characters, ~51 bits each),
+    checked against the database in one query per attempt."""
+    codes: set[str] = set()
+    while len(codes) < count:
+        wanted = count - len(codes)
+        batch = {"".join(secrets.choice(_CODE_ALPHABET) for _ in range(10)) for _ in range(wanted)}
+        taken = set(
+            Partnership.objects.for_vendor(vendor)
+            .filter(referral_code__in=batch)
+            .values_list("referral_code", flat=True)
+        )
+        codes |= batch - taken
+    return list(codes)[:count]
+
+
+def referral_code_new(*, vendor: Vendor) -> str:
+    return referral_codes_new(vendor=vendor, count=1)[0]
+
+
+def normalise_email(email: str, *, field_name: str = "email") -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({field_name: "Enter a valid e-mail address."}) from exc
+    return email
+
+
+def partner_get_or_create(
+    *, email: str, name: str = "", kind: str = Partner.Kind.PERSON, company_name: str = ""
+) -> tuple[Partner, bool]:
+    """The partner account with this contact address, created if new (global, not tenant
+    data: one account can then join programs of several vendors)."""
+    email = normalise_email(email)
+    partner = Partner.objects.filter(email=email).first()
+    if partner is not None:
+        return partner, False
+    partner = Partner(
+        email=email, name=(name or email).strip()[:200], kind=kind, company_name=company_name
+    )
+    partner.full_clean()
+    try:
+        with transaction.atomic():
+            partner.save()
+    except IntegrityError:  # created concurrently
+        return Partner.objects.get(email=email), False
+    return partner, True
+
+
+@transaction.atomic
+def partner_for_user(*, user: User, create: bool = False) -> Partner | None:
+    """The partner account a signed-in user acts for.
+
+    A user is linked the first time they sign in with the (verified) address a partner
+    account was created with; with ``create`` a new partner is made for them.
+    """
+    link = PartnerUser.objects.select_related("partner").filter(user=user).first()
+    if link is not None:
+        return link.partner
+    partner = Partner.objects.filter(email=user.email.lower()).first()
+    if partner is None and not create:
+        return None
+    if partner is None:
+        partner, _ = partner_get_or_create(email=user.email, name=user.get_full_name())
+    PartnerUser.objects.get_or_create(user=user, defaults={"partner": partner})
+    return partner
+
+
+def _validate_answers(program: Program, answers: dict[str, Any]) -> dict[str, Any]:
+    clean: dict[str, Any] = {}
+    for question in program.application_fields or []:
+        name, kind = question["name"], question.get("type", "text")
+        value = answers.get(name)
+        if value in (None, "") and kind != "boolean":
+            if question.get("required"):
+                raise ValidationError({name: "This question needs an answer."})
+            continue
+        if kind == "number":
+            try:
+                value = float(value) if "." in str(value) else int(value)  # type: ignore[arg-type]
+            except (TypeError, ValueError) as exc:
+                raise ValidationError({name: "Enter a number."}) from exc
+        elif kind == "boolean":
+            value = str(value).lower() in ("1", "true", "yes", "on")
+        elif kind == "choice" and value not in question.get("choices", []):
+            raise ValidationError({name: "Choose one of the offered answers."})
+        else:
+            value = str(value)[:2000]
+        clean[name] = value
+    return clean
+
+
+def _decide(
+    application: Application, *, status: str, actor: User | None, reason: str
+) -> dt.datetime:
+    now = timezone.now()
+    application.status = status
+    application.decision_reason = reason
+    application.decided_by = actor
+    application.decided_at = now
+    application.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
+    return now
+
+
+def _approve(application: Application, *, actor: User | None, reason: str) -> None:
+    now = _decide(application, status=Application.Status.APPROVED, actor=actor, reason=reason)
+    partnership = application.partnership
+    partnership.status = Partnership.Status.APPROVED
+    partnership.approved_at = now
+    partnership.save(update_fields=["status", "approved_at", "updated_at"])
+    event_record(
+        vendor=application.vendor,
+        type="application.approved",
+        data=application_data(application),
+        **_actor(actor),
+    )
+    event_record(
+        vendor=application.vendor,
+        type="partnership.updated",
+        data={**partnership_data(partnership), "changed": ["status", "approved_at"]},
+        **_actor(actor),
+    )
+    _send_on_commit(
+        to=partnership.partner.email,
+        template="partners/email/approved.txt",
+        context={"partnership": partnership, "reason": reason},
+    )
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    program: Program,
+    email: str,
+    name: str = "",
+    company_name: str = "",
+    answers: dict[str, Any] | None = None,
+    tracking: Tracking | None = None,
+    user: User | None = None,
+) -> Application:
+    """Apply to a program as a new or existing partner.
+
+    Guarantees: the program is active and accepts applications; the answers meet the
+    program's questions; a partner applies once per program; the join source, UTM, referrer
+    and recruiting partnership are recorded from ``tracking``; the partnership starts in
+    *recruitment*; open programs approve at once. All or nothing.
+    """
+    vendor = program.vendor
+    tracking = tracking or Tracking()
+    if not program.accepts_applications:
+        raise ValidationError(
+            {"program": "This program is not accepting applications."}
+            if program.application_mode != Program.ApplicationMode.INVITE_ONLY
+            else {"program": "This program is by invitation only."}
+        )
+    clean_answers = _validate_answers(program, answers or {})
+    if user is not None:
+        partner = partner_for_user(user=user, create=True)
+        assert partner is not None
+    else:
+        partner, _ = partner_get_or_create(email=email, name=name, company_name=company_name)
+    if Partnership.objects.for_vendor(vendor).filter(program=program, partner=partner).exists():
+        raise ValidationError({"email": "You have already applied to this program."})
+
+    recruiter = None
+    if tracking.referral_code:
+        recruiter = (
+            Partnership.objects.for_vendor(vendor)
+            .filter(referral_code=tracking.referral_code, status=Partnership.Status.APPROVED)
+            .exclude(partner=partner)
+            .first()
+        )
+    join_source = join_source_resolve(
+        vendor=vendor,
+        source_code=tracking.source_code,
+        utm_source=tracking.utm.get("utm_source", ""),
+        referrer=tracking.referrer,
+        referred_by_partner=recruiter is not None,
+    )
+    persona = persona_suggest(vendor=vendor, program=program, answers=clean_answers)
+    track_fields = {**tracking.utm, "referrer": tracking.referrer}
+    try:
+        with transaction.atomic():
+            partnership = Partnership.objects.for_vendor(vendor).create(
+                vendor=vendor,
+                program=program,
+                partner=partner,
+                persona=persona,
+                join_source=join_source,
+                recruited_by=recruiter,
+                referral_code=referral_code_new(vendor=vendor),
+                status=Partnership.Status.APPLIED,
+                stage=Stage.RECRUITMENT,
+                **track_fields,
+            )
+    except IntegrityError as exc:  # a concurrent duplicate application
+        raise ValidationError({"email": "You have already applied to this program."}) from exc
+    application = Application.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        program=program,
+        partner=partner,
+        partnership=partnership,
+        answers=clean_answers,
+        join_source=join_source,
+        suggested_persona=persona,
+        recruited_by=recruiter,
+        source_code=tracking.source_code,
+        referral_code_used=tracking.referral_code,
+        **track_fields,
+    )
+    actor = _actor(user)
+    event_record(
+        vendor=vendor, type="partnership.created", data=partnership_data(partnership), **actor
+    )
+    event_record(
+        vendor=vendor, type="application.submitted", data=application_data(application), **actor
+    )
+    _send_on_commit(
+        to=partner.email,
+        template="partners/email/submitted.txt",
+        context={"partnership": partnership, "program": program},
+    )
+    if program.application_mode == Program.ApplicationMode.OPEN:
+        _approve(application, actor=None, reason="Open program: approved automatically.")
+    return application
+
+
+def _pending_application(*, vendor: Vendor, application_id: str) -> Application:
+    application = (
+        Application.objects.for_vendor(vendor)
+        .select_for_update()
+        .select_related("partnership", "partner", "program")
+        .get(public_id=application_id)
+    )
+    if application.status != Application.Status.PENDING:
+        raise ValidationError(
+            {"status": f"This application was already {application.get_status_display().lower()}."}
+        )
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *, vendor: Vendor, application_id: str, actor: User | None, reason: str = ""
+) -> Application:
+    """Approve a pending application: its partnership becomes approved (once; a decided
+    application is refused). Raises ``Application.DoesNotExist`` for another vendor's id."""
+    application = _pending_application(vendor=vendor, application_id=application_id)
+    _approve(application, actor=actor, reason=reason.strip())
+    return application
+
+
+@transaction.atomic
+def application_reject(
+    *, vendor: Vendor, application_id: str, actor: User | None, reason: str
+) -> Application:
+    """Reject a pending application with a reason the partner receives by e-mail."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": "Give the partner a reason."})
+    application = _pending_application(vendor=vendor, application_id=application_id)
+    _decide(application, status=Application.Status.REJECTED, actor=actor, reason=reason)
+    partnership = application.partnership
+    partnership.status = Partnership.Status.REJECTED
+    partnership.save(update_fields=["status", "updated_at"])
+    event_record(
+        vendor=vendor,
+        type="application.rejected",
+        data=application_data(application),
+        **_actor(actor),
+    )
+    event_record(
+        vendor=vendor,
+        type="partnership.updated",
+        data={**partnership_data(partnership), "changed": ["status"]},
+        **_actor(actor),
+    )
+    _send_on_commit(
+        to=partnership.partner.email,
+        template="partners/email/rejected.txt",
+        context={"partnership": partnership, "reason": reason},
+    )
+    return application
+
+
+def applications_decide_bulk(
+    *, vendor: Vendor, application_ids: list[str], decision: str, actor: User, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Approve or reject many applications, each in its own transaction. Returns how many
+    were decided and a message per refused one (already decided, unknown)."""
+    if decision == "reject" and not reason.strip():
+        raise ValidationError({"reason": "Give the partners a reason."})
+    done, refused = 0, []
+    for application_id in application_ids:
+        try:
+            if decision == "approve":
+                application_approve(
+                    vendor=vendor, application_id=application_id, actor=actor, reason=reason
+                )
+            else:
+                application_reject(
+                    vendor=vendor, application_id=application_id, actor=actor, reason=reason
+                )
+        except Application.DoesNotExist:
+            refused.append(f"{application_id}: unknown application.")
+        except ValidationError as exc:
+            refused.append(f"{application_id}: {' '.join(exc.messages)}")
+        else:
+            done += 1
+    return done, refused
+
+
+def _own(model: Any, *, vendor: Vendor, public_id: str | None, field_name: str) -> Any:
+    if not public_id:
+        return None
+    obj = model.objects.for_vendor(vendor).filter(public_id=public_id).first()
+    if obj is None:
+        raise ValidationError({field_name: "Unknown id."})
+    return obj
+
+
+@transaction.atomic
+def partnership_invite(
+    *,
+    vendor: Vendor,
+    program_id: str,
+    email: str,
+    name: str = "",
+    persona_id: str | None = None,
+    join_source_id: str | None = None,
+    actor: User | None,
+    portal_url: str = "",
+    send_email: bool = True,
+) -> Partnership:
+    """Invite a partner by e-mail into a program: the partnership is approved at once (the
+    vendor chose them) and starts in *recruitment*. A partner already in the program is
+    refused."""
+    program = _own(Program, vendor=vendor, public_id=program_id, field_name="program_id")
+    if program is None:
+        raise ValidationError({"program_id": "Choose a program."})
+    if program.status == Program.Status.ARCHIVED:
+        raise ValidationError({"program_id": "This program is archived."})
+    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field_name="persona_id")
+    join_source = _own(
+        JoinSource, vendor=vendor, public_id=join_source_id, field_name="join_source_id"
+    )
+    partner, _ = partner_get_or_create(email=email, name=name)
+    if Partnership.objects.for_vendor(vendor).filter(program=program, partner=partner).exists():
+        raise ValidationError({"email": "This partner is already in the program."})
+    now = timezone.now()
+    partnership = Partnership.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        program=program,
+        partner=partner,
+        persona=persona,
+        join_source=join_source,
+        referral_code=referral_code_new(vendor=vendor),
+        status=Partnership.Status.APPROVED,
+        stage=Stage.RECRUITMENT,
+        approved_at=now,
+        invited_at=now,
+    )
+    event_record(
+        vendor=vendor,
+        type="partnership.created",
+        data=partnership_data(partnership),
+        **_actor(actor),
+    )
+    if send_email:
+        _send_on_commit(
+            to=partner.email,
+            template="partners/email/invited.txt",
+            context={"partnership": partnership, "program": program, "portal_url": portal_url},
+        )
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(
+    *,
+    vendor: Vendor,
+    partnership_id: str,
+    actor: User | None,
+    **changes: Any,
+) -> Partnership:
+    """A manager's correction of persona, join source, recruiter or status. Ids are public
+    ids of the same vendor (others are refused as unknown). Stage moves belong to the
+    journey's stage machine and are not accepted here."""
+    partnership = (
+        Partnership.objects.for_vendor(vendor)
+        .select_for_update()
+        .select_related("program", "partner")
+        .get(public_id=partnership_id)
+    )
+    changed = []
+    related = {
+        "persona_id": ("persona", PartnerPersona),
+        "join_source_id": ("join_source", JoinSource),
+        "recruited_by_id": ("recruited_by", Partnership),
+    }
+    for key, (attr, model) in related.items():
+        if key in changes:
+            value = _own(model, vendor=vendor, public_id=changes.pop(key), field_name=key)
+            if value is not None and value.pk == partnership.pk:
+                raise ValidationError({key: "A partnership cannot recruit itself."})
+            setattr(partnership, attr, value)
+            changed.append(attr)
+    if "status" in changes:
+        status = changes.pop("status")
+        if status not in Partnership.Status.values:
+            raise ValidationError({"status": "Unknown status."})
+        if status == Partnership.Status.APPROVED and partnership.approved_at is None:
+            partnership.approved_at = timezone.now()
+        if status == Partnership.Status.ENDED:
+            partnership.ended_at = timezone.now()
+        partnership.status = status
+        changed.append("status")
+    if changes:
+        raise ValidationError({next(iter(changes)): "This field cannot be changed here."})
+    if changed:
+        partnership.save()
+        event_record(
+            vendor=vendor,
+            type="partnership.updated",
+            data={**partnership_data(partnership), "changed": changed},
+            **_actor(actor),
+        )
+    return partnership
+
+
+@transaction.atomic
+def application_correct_join_source(
+    *, vendor: Vendor, application_id: str, join_source_id: str | None, actor: User | None
+) -> Application:
+    """A manager corrects the recorded join source, on the application and its partnership."""
+    application = Application.objects.for_vendor(vendor).get(public_id=application_id)
+    source = _own(JoinSource, vendor=vendor, public_id=join_source_id, field_name="join_source_id")
+    application.join_source = source
+    application.save(update_fields=["join_source"])
+    partnership_update(
+        vendor=vendor,
+        partnership_id=application.partnership.public_id,
+        actor=actor,
+        join_source_id=join_source_id,
+    )
+    return application

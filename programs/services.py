@@ -1,0 +1,225 @@
+"""Writes about programs, personas (and their suggestion rules), join sources and onboarding
+content. Every function validates the whole object before writing, so a refused input
+leaves nothing behind."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Model
+
+from partnerhub.tenancy.models import Vendor
+from programs.models import (
+    Certification,
+    Course,
+    JoinSource,
+    Lesson,
+    PartnerPersona,
+    PersonaRule,
+    Program,
+)
+
+_M = TypeVar("_M", bound=Model)
+
+RULE_OPS = {"eq", "ne", "gt", "gte", "lt", "lte", "contains", "in", "true", "false"}
+FIELD_TYPES = {"text", "number", "choice", "boolean"}
+
+
+def _save(obj: _M, *, unique_field: str = "", unique_message: str = "") -> _M:
+    """``full_clean`` then save; a unique violation becomes a ValidationError on the field."""
+    obj.full_clean(validate_constraints=False)
+    try:
+        with transaction.atomic():
+            obj.save()
+    except IntegrityError as exc:
+        if unique_field:
+            raise ValidationError({unique_field: unique_message}) from exc
+        raise
+    return obj
+
+
+def _assign(obj: Model, fields: dict[str, Any]) -> None:
+    for name, value in fields.items():
+        setattr(obj, name, value)
+
+
+def _own(model: type[_M], *, vendor: Vendor, public_id: str | None, field: str) -> _M | None:
+    """The vendor's object with this public id, or a field error (another vendor's id is
+    refused exactly like an unknown one)."""
+    if not public_id:
+        return None
+    manager: Any = model.objects  # type: ignore[attr-defined]
+    obj: _M | None = manager.for_vendor(vendor).filter(public_id=public_id).first()
+    if obj is None:
+        raise ValidationError({field: f"Unknown {field.replace('_id', '').replace('_', ' ')}."})
+    return obj
+
+
+def validate_application_fields(fields: Any) -> None:
+    if not isinstance(fields, list):
+        raise ValidationError({"application_fields": "Give a list of questions."})
+    names = set()
+    for index, item in enumerate(fields, start=1):
+        if not isinstance(item, dict) or not item.get("name") or not item.get("label"):
+            raise ValidationError(
+                {"application_fields": f"Question {index} needs a name and a label."}
+            )
+        if item.get("type", "text") not in FIELD_TYPES:
+            raise ValidationError(
+                {
+                    "application_fields": f"Question {index}: type must be one of "
+                    f"{sorted(FIELD_TYPES)}."
+                }
+            )
+        if item.get("type") == "choice" and not item.get("choices"):
+            raise ValidationError({"application_fields": f"Question {index} needs choices."})
+        if item["name"] in names:
+            raise ValidationError({"application_fields": f"Question name {item['name']} repeats."})
+        names.add(item["name"])
+
+
+@transaction.atomic
+def program_create(*, vendor: Vendor, **fields: Any) -> Program:
+    """Create a program; the slug is unique per vendor (a clash is a field error)."""
+    validate_application_fields(fields.get("application_fields", []))
+    program = Program(vendor=vendor, **fields)
+    program.slug = program.slug.strip().lower()
+    return _save(program, unique_field="slug", unique_message="Another program uses this address.")
+
+
+@transaction.atomic
+def program_update(*, vendor: Vendor, program_id: str, **fields: Any) -> Program:
+    program = Program.objects.for_vendor(vendor).select_for_update().get(public_id=program_id)
+    if "application_fields" in fields:
+        validate_application_fields(fields["application_fields"])
+    _assign(program, fields)
+    return _save(program, unique_field="slug", unique_message="Another program uses this address.")
+
+
+@transaction.atomic
+def persona_create(
+    *, vendor: Vendor, program_id: str | None = None, **fields: Any
+) -> PartnerPersona:
+    """Create a persona for one program (``program_id``) or for the whole vendor."""
+    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    return _save(PartnerPersona(vendor=vendor, program=program, **fields))
+
+
+@transaction.atomic
+def persona_update(
+    *, vendor: Vendor, persona_id: str, program_id: str | None = None, **fields: Any
+) -> PartnerPersona:
+    persona = PartnerPersona.objects.for_vendor(vendor).get(public_id=persona_id)
+    persona.program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    _assign(persona, fields)
+    return _save(persona)
+
+
+def validate_rule_conditions(conditions: Any) -> None:
+    if not isinstance(conditions, list) or not conditions:
+        raise ValidationError({"conditions": "Give at least one condition."})
+    for index, cond in enumerate(conditions, start=1):
+        if not isinstance(cond, dict) or not cond.get("field"):
+            raise ValidationError({"conditions": f"Condition {index} needs a field."})
+        if cond.get("op") not in RULE_OPS:
+            raise ValidationError(
+                {"conditions": f"Condition {index}: op must be one of {sorted(RULE_OPS)}."}
+            )
+
+
+@transaction.atomic
+def persona_rule_create(
+    *, vendor: Vendor, persona_id: str, conditions: list[dict[str, Any]], priority: int = 100
+) -> PersonaRule:
+    """Add a rule that suggests the persona when all ``conditions`` hold."""
+    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
+    validate_rule_conditions(conditions)
+    return _save(
+        PersonaRule(vendor=vendor, persona=persona, conditions=conditions, priority=priority)
+    )
+
+
+@transaction.atomic
+def persona_rule_delete(*, vendor: Vendor, rule_id: str) -> None:
+    PersonaRule.objects.for_vendor(vendor).filter(public_id=rule_id).delete()
+
+
+_CODE_TAKEN = "Another join source uses this tracking code."
+
+
+@transaction.atomic
+def join_source_create(*, vendor: Vendor, **fields: Any) -> JoinSource:
+    """Create a join source; its tracking code is unique per vendor."""
+    source = JoinSource(vendor=vendor, **fields)
+    source.code = source.code.strip().lower()
+    return _save(source, unique_field="code", unique_message=_CODE_TAKEN)
+
+
+@transaction.atomic
+def join_source_update(*, vendor: Vendor, join_source_id: str, **fields: Any) -> JoinSource:
+    source = JoinSource.objects.for_vendor(vendor).get(public_id=join_source_id)
+    _assign(source, fields)
+    return _save(source, unique_field="code", unique_message=_CODE_TAKEN)
+
+
+@transaction.atomic
+def course_create(
+    *,
+    vendor: Vendor,
+    title: str,
+    program_id: str | None = None,
+    persona_id: str | None = None,
+    **fields: Any,
+) -> Course:
+    """Create a course required for a program, a persona, or every partnership."""
+    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
+    return _save(Course(vendor=vendor, program=program, persona=persona, title=title, **fields))
+
+
+@transaction.atomic
+def lesson_create(*, vendor: Vendor, course_id: str, title: str, **fields: Any) -> Lesson:
+    course = _own(Course, vendor=vendor, public_id=course_id, field="course_id")
+    return _save(Lesson(vendor=vendor, course=course, title=title, **fields))
+
+
+def validate_questions(questions: Any) -> None:
+    if not isinstance(questions, list) or not questions:
+        raise ValidationError({"questions": "A quiz needs at least one question."})
+    for index, q in enumerate(questions, start=1):
+        choices = q.get("choices") if isinstance(q, dict) else None
+        if not isinstance(choices, list) or len(choices) < 2 or not q.get("text"):
+            raise ValidationError(
+                {"questions": f"Question {index} needs a text and two or more choices."}
+            )
+        answer = q.get("answer")
+        if not isinstance(answer, int) or not 0 <= answer < len(choices):
+            raise ValidationError({"questions": f"Question {index}: answer must index a choice."})
+
+
+@transaction.atomic
+def certification_create(
+    *,
+    vendor: Vendor,
+    title: str,
+    questions: list[dict[str, Any]],
+    program_id: str | None = None,
+    persona_id: str | None = None,
+    **fields: Any,
+) -> Certification:
+    """Create a quiz certification; every question must have a valid right answer."""
+    validate_questions(questions)
+    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
+    return _save(
+        Certification(
+            vendor=vendor,
+            program=program,
+            persona=persona,
+            title=title,
+            questions=questions,
+            **fields,
+        )
+    )
