@@ -12,6 +12,7 @@ import factory
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
 from partnerhub.webhooks.services import webhook_secret_generate
@@ -224,3 +225,14 @@ class WebhookDeliveryFactory(TenantFactory):
     event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
     status = DeliveryStatus.FAILED
     attempt_count = 1
+
+
+class AuditEntryFactory(TenantFactory):
+    class Meta:
+        model = AuditEntry
+
+    vendor = factory.SubFactory(VendorFactory)
+    actor_label = "system"
+    action = "api_key.created"
+    target_type = "api_key"
+    target_id = factory.Sequence(lambda n: f"key_{n:06d}")
