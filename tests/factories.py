@@ -67,17 +67,6 @@ class InvitationFactory(TenantFactory):
     expires_at = factory.LazyFunction(lambda: timezone.now() + dt.timedelta(days=7))
 
 
-class AuditEntryFactory(TenantFactory):
-    class Meta:
-        model = AuditEntry
-
-    vendor = factory.SubFactory(VendorFactory)
-    actor_label = "system"
-    action = "api_key.created"
-    target_type = "api_key"
-    target_id = factory.Sequence(lambda n: f"key_{n:06d}")
-
-
 # --- programs ------------------------------------------------------------------------------
 
 
@@ -236,3 +225,14 @@ class WebhookDeliveryFactory(TenantFactory):
     event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
     status = DeliveryStatus.FAILED
     attempt_count = 1
+
+
+class AuditEntryFactory(TenantFactory):
+    class Meta:
+        model = AuditEntry
+
+    vendor = factory.SubFactory(VendorFactory)
+    actor_label = "system"
+    action = "api_key.created"
+    target_type = "api_key"
+    target_id = factory.Sequence(lambda n: f"key_{n:06d}")
