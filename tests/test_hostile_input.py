@@ -18,6 +18,7 @@ from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
 from partners.models import Partner, Partnership
+from programs.models import Certification, Program
 from tests.factories import (
     AuditEntryFactory,
     InvitationFactory,
@@ -113,6 +114,16 @@ def hostile():
             full_name=PAYLOAD, email=f"{PAYLOAD}{user_id}@evil.example"
         )
     EmailAddress.objects.create(user=owner, email=f"{PAYLOAD}@evil.example", primary=True)
+    # Vendor-written questions live in JSON: application form fields and quiz questions.
+    Program.objects.for_vendor(vendor).update(
+        application_fields=[
+            {"name": "size", "label": PAYLOAD, "type": "choice", "choices": [PAYLOAD, "b"]},
+            {"name": "pitch", "label": PAYLOAD, "type": "text", "required": False},
+        ]
+    )
+    Certification.objects.for_vendor(vendor).update(
+        questions=[{"text": PAYLOAD, "choices": [PAYLOAD, "b"], "answer": 0}]
+    )
     assert filled >= len(OBJECT_MAKERS) + 1
     return {
         "vendor": Vendor.objects.get(pk=vendor.pk),
@@ -351,3 +362,23 @@ def test_too_many_form_fields_are_refused_with_400(vendor, owner, client_for):
     assert response.status_code == 400
     vendor.refresh_from_db()
     assert vendor.name == "Acme Analytics"
+
+
+def test_vendor_written_questions_are_escaped_on_the_program_page_and_in_quizzes(hostile):
+    kwargs = hostile["kwargs"]
+    page = reverse(
+        "program_page", kwargs={"vendor": kwargs["vendor"], "program_slug": kwargs["program_slug"]}
+    )
+    body = _assert_escaped(page, Client().get(page))
+    assert body.count(ESCAPED) >= 3  # two labels and a choice, besides the names
+    partner = Client()
+    partner.force_login(hostile["partner_user"])
+    quiz = reverse(
+        "portal:certification",
+        kwargs={
+            "partnership_id": kwargs["partnership_id"],
+            "certification_id": kwargs["certification_id"],
+        },
+    )
+    body = _assert_escaped(quiz, partner.get(quiz))
+    assert body.count(ESCAPED) >= 2  # the question and a choice
