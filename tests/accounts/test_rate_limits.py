@@ -11,19 +11,11 @@ from django.core.cache.backends.redis import RedisCache
 from django.test import Client
 
 from tests.conftest import cache_empty, cache_keys
-from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "correct-horse-battery"  # the factories' password
 TOO_MANY = "Too many failed login attempts"
-
-
-@pytest.fixture
-def person():
-    user = UserFactory(email="person@acme.example")
-    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
 
 
 def _log_in(client: Client, password: str):

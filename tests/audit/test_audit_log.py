@@ -91,10 +91,12 @@ def _page(client, **params):
 def test_admins_see_the_log_newest_first(vendor, admin, client_for):
     AuditEntryFactory(vendor=vendor, action="api_key.created", target_id="key_old")
     AuditEntryFactory(vendor=vendor, action="api_key.revoked", target_id="key_new")
-    response = _page(client_for(admin))
+    client = client_for(admin)
+    response = _page(client)
     assert response.status_code == 200
     ids = [e.target_id for e in response.context["page"].object_list]
     assert ids == ["key_new", "key_old"]
+    assert 'href="/app/acme/audit/"' in client.get("/app/acme/").content.decode()
 
 
 @pytest.mark.parametrize("role", [Role.VIEWER, Role.MANAGER])
