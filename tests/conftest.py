@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from django.conf import settings
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -12,6 +14,44 @@ from partnerhub.accounts.models import User
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Role, Vendor
 from tests.factories import MembershipFactory, UserFactory, VendorFactory
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _act_as_the_application_role(django_db_setup, django_db_blocker):
+    """The suite runs as the application role, bound by row-level security like the web and
+    worker processes in production, not as the superuser that created the test database."""
+    from django.db import connection, connections
+
+    role = settings.DATABASE_APP_ROLE
+    with django_db_blocker.unblock():
+        with connection.cursor() as cursor:
+            # Transactional tests are cleaned up with TRUNCATE (the application never is).
+            cursor.execute(f'GRANT TRUNCATE ON ALL TABLES IN SCHEMA public TO "{role}"')
+        connections.close_all()
+    settings.DATABASE_SESSION_ROLE = role
+    yield
+    settings.DATABASE_SESSION_ROLE = ""
+
+
+def cache_keys() -> list[bytes]:
+    """The raw Redis keys of this run's cache namespace (rate-limit counters live there)."""
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    return list(client.scan_iter(f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+
+
+def cache_empty() -> None:
+    keys = cache_keys()
+    if keys:
+        cache._cache.get_client(write=True).delete(*keys)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts and ends with an empty cache, like the database: rate-limit counters
+    (log-in, sign-up, password reset) would otherwise leak from one test into the next."""
+    cache_empty()
+    yield
+    cache_empty()
 
 
 @pytest.fixture

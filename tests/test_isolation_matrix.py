@@ -20,10 +20,12 @@ from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
     CourseFactory,
+    EventFactory,
     InvitationFactory,
     JoinSourceFactory,
     LessonFactory,
@@ -35,6 +37,8 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
     VendorFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -149,6 +153,9 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "import_id": lambda v: PartnerImportFactory(vendor=v).public_id,
     "course_id": lambda v: CourseFactory(vendor=v).public_id,
     "certification_id": lambda v: CertificationFactory(vendor=v).public_id,
+    "event_id": lambda v: EventFactory(vendor=v).public_id,
+    "webhook_endpoint_id": lambda v: WebhookEndpointFactory(vendor=v).public_id,
+    "delivery_id": lambda v: WebhookDeliveryFactory(vendor=v).public_id,
 }
 
 
@@ -287,6 +294,10 @@ def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(w
                 for marker in _foreign_markers(world):
                     assert marker not in body, f"{url} leaked {marker}"
             covered += 1
+    # Their endpoints (one made directly, one for the delivery) survived every DELETE/PATCH.
+    theirs = WebhookEndpoint.objects.for_vendor(world["theirs"])
+    assert theirs.filter(enabled=True).count() == 2
+    assert not WebhookDelivery.objects.for_vendor(world["theirs"]).filter(status="pending").exists()
     with capsys.disabled():
         print(f"isolation matrix: {covered} API route/method pairs checked against another vendor")
     assert covered > 0

@@ -24,6 +24,7 @@ def test_check_deploy_with_prod_settings_is_clean():
         "ALLOWED_HOSTS": "partners.example.com",
         "DATABASE_URL": os.environ["DATABASE_URL"],
     }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,

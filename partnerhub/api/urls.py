@@ -3,11 +3,15 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
 from partnerhub.api.views import MemberViewSet, VendorApi
+from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
 from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("members", MemberViewSet, basename="member")
+router.register("events", EventViewSet, basename="event")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("personas", PersonaViewSet, basename="persona")
 router.register("join-sources", JoinSourceViewSet, basename="join-source")

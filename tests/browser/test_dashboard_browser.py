@@ -1,0 +1,44 @@
+"""A vendor owner in a real browser: log in, see the home page, invite, create an API key."""
+
+import re
+
+import pytest
+
+from partnerhub.ops.demo import DEMO_PASSWORD, demo_seed
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+
+
+def log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
+
+
+def test_owner_logs_in_and_creates_an_api_key_shown_once(page, screenshot):
+    demo_seed()
+    log_in(page, "owner@acme.example")
+    page.wait_for_url("**/app/acme/")
+    assert page.get_by_role("heading", name="Acme Analytics").is_visible()
+    screenshot("dashboard-home")
+
+    page.get_by_role("link", name="API keys").first.click()
+    page.get_by_label("Name").fill("Billing sync")
+    page.get_by_role("button", name="Create key").click()
+    key = page.locator("#new-key").inner_text().strip()
+    assert key.startswith("phk_")
+    screenshot("api-key-created")
+    page.goto("/app/acme/api-keys/")
+    assert "Billing sync" in page.content()
+    assert key not in page.content()
+
+
+def test_viewer_sees_no_admin_navigation(page, screenshot):
+    demo_seed()
+    log_in(page, "viewer@acme.example")
+    page.wait_for_url("**/app/acme/")
+    assert page.get_by_role("link", name="API keys").count() == 0
+    page.get_by_role("link", name="Members", exact=True).click()
+    assert page.get_by_role("button", name="Send invitation").count() == 0
+    screenshot("members-as-viewer")
