@@ -15,24 +15,7 @@ from partners.serializers import PublicIdField
 from programs import services
 from programs.models import JoinSource, PartnerPersona, Program
 
-_PROGRAM_FIELDS = [
-    "name",
-    "slug",
-    "kind",
-    "status",
-    "currency",
-    "attribution_window_days",
-    "attribution_model",
-    "hold_period_days",
-    "payout_threshold_amount",
-    "payout_schedule",
-    "application_mode",
-    "activation_target_days",
-    "terms",
-    "landing_headline",
-    "landing_body",
-    "application_fields",
-]
+_PROGRAM_FIELDS = list(Program.EDITABLE_FIELDS)
 
 
 class ProgramOutputSerializer(serializers.ModelSerializer[Program]):
@@ -112,18 +95,7 @@ class ProgramViewSet(
         return self._update(request)
 
 
-_PERSONA_FIELDS = [
-    "name",
-    "description",
-    "wants",
-    "needs",
-    "goals",
-    "pains",
-    "preferred_channels",
-    "typical_partner_type",
-    "onboarding_track",
-    "activation_target_days",
-]
+_PERSONA_FIELDS = list(PartnerPersona.EDITABLE_FIELDS)
 
 
 class PersonaOutputSerializer(serializers.ModelSerializer[PartnerPersona]):

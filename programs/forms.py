@@ -44,24 +44,7 @@ class ProgramForm(forms.ModelForm):
 
     class Meta:
         model = Program
-        fields = [
-            "name",
-            "slug",
-            "kind",
-            "status",
-            "currency",
-            "application_mode",
-            "attribution_window_days",
-            "attribution_model",
-            "hold_period_days",
-            "payout_threshold_amount",
-            "payout_schedule",
-            "activation_target_days",
-            "terms",
-            "landing_headline",
-            "landing_body",
-            "application_fields",
-        ]
+        fields = list(Program.EDITABLE_FIELDS)
         widgets = {
             "terms": forms.Textarea(attrs={"rows": 4}),
             "landing_body": forms.Textarea(attrs={"rows": 4}),
@@ -104,18 +87,7 @@ class PersonaForm(TargetFieldsMixin, forms.ModelForm):
 
     class Meta:
         model = PartnerPersona
-        fields = [
-            "name",
-            "description",
-            "wants",
-            "needs",
-            "goals",
-            "pains",
-            "preferred_channels",
-            "typical_partner_type",
-            "onboarding_track",
-            "activation_target_days",
-        ]
+        fields = list(PartnerPersona.EDITABLE_FIELDS)
         widgets = {
             name: forms.Textarea(attrs={"rows": 2})
             for name in ("description", "wants", "needs", "goals", "pains", "onboarding_track")

@@ -41,10 +41,7 @@ class ProgramListView(ListPage):
         qs = selectors.program_list(vendor=self.vendor).annotate(
             partnership_count=Count("partnerships")
         )
-        status = self.request.GET.get("status")
-        if status in Program.Status.values:
-            qs = qs.filter(status=status)
-        return qs
+        return self.filter_choice(qs, "status", Program.Status.values)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(statuses=Program.Status.choices, **kwargs)
@@ -143,10 +140,7 @@ class JoinSourceListView(ListPage):
         qs = selectors.join_source_list(vendor=self.vendor).annotate(
             application_count=Count("applications")
         )
-        kind = self.request.GET.get("kind")
-        if kind in JoinSource.Kind.values:
-            qs = qs.filter(kind=kind)
-        return qs
+        return self.filter_choice(qs, "kind", JoinSource.Kind.values)
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         return super().get_context_data(

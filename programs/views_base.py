@@ -33,6 +33,11 @@ class ListPage(VendorDashboardView):
     def items(self) -> QuerySet[Any]:
         raise NotImplementedError
 
+    def filter_choice(self, qs: QuerySet[Any], name: str, allowed: list[str]) -> QuerySet[Any]:
+        """Narrow by ``?<name>=`` when it is one of ``allowed`` (anything else is ignored)."""
+        value = self.request.GET.get(name)
+        return qs.filter(**{name: value}) if value in allowed else qs
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         page = Paginator(self.items(), PAGE_SIZE).get_page(self.request.GET.get("page"))
