@@ -192,3 +192,15 @@ def test_new_resources_are_in_the_openapi_schema(client):
         "/api/v1/applications/{application_id}/reject",
     ):
         assert path in schema
+
+
+def test_invite_replayed_with_the_same_idempotency_key_invites_once(vendor, api_client_for):
+    program = ProgramFactory(vendor=vendor)
+    client = api_client_for(vendor)
+    body = {"program_id": program.public_id, "email": "once@partner.example"}
+    first = client.post("/api/v1/partnerships", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    again = client.post("/api/v1/partnerships", body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert first.status_code == again.status_code == 201
+    assert first.json() == again.json()
+    assert Partnership.objects.for_vendor(vendor).count() == 1
+    assert Event.objects.for_vendor(vendor).filter(type="partnership.created").count() == 1
