@@ -13,7 +13,13 @@ from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
-from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from partnerhub.webhooks.models import (
+    DeliveryStatus,
+    Event,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+)
 from partnerhub.webhooks.services import webhook_secret_generate
 
 
@@ -95,3 +101,15 @@ class WebhookDeliveryFactory(TenantFactory):
     event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
     status = DeliveryStatus.FAILED
     attempt_count = 1
+
+
+class WebhookDeliveryAttemptFactory(TenantFactory):
+    class Meta:
+        model = WebhookDeliveryAttempt
+
+    vendor = factory.SubFactory(VendorFactory)
+    delivery = factory.SubFactory(WebhookDeliveryFactory, vendor=factory.SelfAttribute("..vendor"))
+    number = 1
+    succeeded = False
+    response_status = factory.LazyAttribute(lambda o: 200 if o.succeeded else 500)
+    duration_ms = 42
