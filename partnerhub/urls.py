@@ -11,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("app/", include("partnerhub.tenancy.urls")),
+    path("app/", include("partnerhub.webhooks.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 
