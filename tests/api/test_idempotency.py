@@ -170,3 +170,47 @@ def test_one_hundred_parallel_replays_create_one_object(
     assert WebhookEndpoint.objects.for_vendor(vendor).count() == 1
     assert not WebhookEndpoint.objects.for_vendor(other_vendor).exists()
     assert IdempotencyRecord.objects.for_vendor(vendor).count() == 1
+
+
+def test_every_api_view_inherits_the_idempotency_mechanism():
+    """Idempotency lives in the API base class; a view outside it would silently lack it."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    from partnerhub.api.base import VendorScopedMixin
+
+    def walk(patterns, prefix=""):
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+            elif isinstance(entry, URLPattern) and (prefix + str(entry.pattern)).startswith(
+                "api/v1/"
+            ):
+                yield getattr(entry.callback, "cls", None) or entry.callback.view_class
+
+    api_views = {view for view in walk(get_resolver().url_patterns)}
+    public = {"SpectacularAPIView"}  # the schema document: GET only, no tenant data
+    tenant_views = {view for view in api_views if view.__name__ not in public}
+    assert len(tenant_views) >= 5
+    assert all(issubclass(view, VendorScopedMixin) for view in tenant_views), tenant_views
+
+
+@pytest.mark.django_db
+def test_action_posts_are_idempotent_too(
+    vendor, api_client_for, django_capture_on_commit_callbacks, monkeypatch
+):
+    from partnerhub.webhooks import tasks
+    from tests.factories import WebhookDeliveryFactory
+
+    queued = []
+    monkeypatch.setattr(
+        tasks.webhook_delivery_attempt_task, "delay", lambda *args: queued.append(args)
+    )
+    delivery = WebhookDeliveryFactory(vendor=vendor)
+    client = api_client_for(vendor)
+    url = f"/api/v1/webhook-deliveries/{delivery.public_id}/resend"
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(url, HTTP_IDEMPOTENCY_KEY="resend-1")
+        second = client.post(url, HTTP_IDEMPOTENCY_KEY="resend-1")
+    assert (first.status_code, second.status_code) == (202, 202)
+    assert second["Idempotent-Replayed"] == "true"
+    assert len(queued) == 1
