@@ -79,3 +79,15 @@ def api_client_for() -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (threads) on the real broker and this test run's own queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from partnerhub.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
+        yield worker
