@@ -16,6 +16,7 @@ urlpatterns = [
     path("app/", include("partnerhub.tenancy.urls")),
     path("app/<slug:vendor_slug>/", include("programs.urls")),
     path("app/<slug:vendor_slug>/", include("partners.urls")),
+    path("app/", include("partnerhub.webhooks.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 
 import pytest
 from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from partnerhub.accounts.models import User
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Role, Vendor
 from tests.factories import MembershipFactory, UserFactory, VendorFactory
+
+# Property-based tests are reproducible by default (a fixed seed per test), so CI never fails
+# on a case it did not try before; `HYPOTHESIS_PROFILE=explore make test` searches anew.
+hypothesis_settings.register_profile("default", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False, max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -119,3 +127,15 @@ def api_client_for() -> Callable[..., APIClient]:
         return client
 
     return make
+
+
+@pytest.fixture
+def celery_worker():
+    """A real Celery worker (threads) on the real broker and this test run's own queue."""
+    from celery.contrib.testing.worker import start_worker
+
+    from partnerhub.celery import app
+
+    app.control.purge()
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
+        yield worker

@@ -14,7 +14,13 @@ from django.utils import timezone
 from partnerhub.accounts.models import User
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
-from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from partnerhub.webhooks.models import (
+    DeliveryStatus,
+    Event,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+)
 from partnerhub.webhooks.services import webhook_secret_generate
 
 
@@ -236,3 +242,15 @@ class AuditEntryFactory(TenantFactory):
     action = "api_key.created"
     target_type = "api_key"
     target_id = factory.Sequence(lambda n: f"key_{n:06d}")
+
+
+class WebhookDeliveryAttemptFactory(TenantFactory):
+    class Meta:
+        model = WebhookDeliveryAttempt
+
+    vendor = factory.SubFactory(VendorFactory)
+    delivery = factory.SubFactory(WebhookDeliveryFactory, vendor=factory.SelfAttribute("..vendor"))
+    number = 1
+    succeeded = False
+    response_status = factory.LazyAttribute(lambda o: 200 if o.succeeded else 500)
+    duration_ms = 42
