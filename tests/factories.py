@@ -224,3 +224,78 @@ class WebhookDeliveryFactory(TenantFactory):
     event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
     status = DeliveryStatus.FAILED
     attempt_count = 1
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+class CustomerFactory(TenantFactory):
+    class Meta:
+        model = "payouts.Customer"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor if o.partnership else None)
+    partnership = factory.SubFactory(PartnershipFactory)
+    external_id = factory.Sequence(lambda n: f"cust-{n:06d}")
+    attribution_method = "referral_code"
+    attributed_at = factory.LazyFunction(timezone.now)
+    signed_up_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3650))
+
+
+class CommissionPlanFactory(TenantFactory):
+    class Meta:
+        model = "payouts.CommissionPlan"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    kind = "percent"
+    rate = "0.150000"
+
+
+class CommissionPlanTierFactory(TenantFactory):
+    class Meta:
+        model = "payouts.CommissionPlanTier"
+
+    vendor = factory.LazyAttribute(lambda o: o.plan.vendor)
+    plan = factory.SubFactory(CommissionPlanFactory)
+    from_stage = "investment"
+    rate = "0.200000"
+
+
+class PartnerPayoutDetailsFactory(TenantFactory):
+    class Meta:
+        model = "payouts.PartnerPayoutDetails"
+
+    vendor = factory.SubFactory(VendorFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    method = "bank"
+    country = "US"
+    tax_form = "w9"
+    tax_form_status = "verified"
+    bank_reference = "US** **** 1234"
+
+
+class PayoutRunFactory(TenantFactory):
+    class Meta:
+        model = "payouts.PayoutRun"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 2, 1)
+    status = "completed"
+
+
+class PayoutFactory(TenantFactory):
+    class Meta:
+        model = "payouts.Payout"
+
+    vendor = factory.LazyAttribute(lambda o: o.run.vendor)
+    run = factory.SubFactory(PayoutRunFactory)
+    program = factory.LazyAttribute(lambda o: o.run.program)
+    partnership = factory.SubFactory(
+        PartnershipFactory, program=factory.SelfAttribute("..run.program")
+    )
+    amount = 1000
+    currency = "USD"
+    status = "draft"

@@ -244,6 +244,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerhub.api.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=40),
     },
+    "payout-runs-due": {
+        "task": "payouts.tasks.payout_runs_due_task",
+        "schedule": crontab(hour=3, minute=5),
+    },
     "vendor-health-summary-nightly": {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",
         "schedule": crontab(hour=2, minute=15),
