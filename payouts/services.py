@@ -379,14 +379,16 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
             report.results.append(
                 ItemResult(index, "refused", str(ext)[:200], reason=exc.reason, field=exc.field)
             )
-    customers = _lookup((p for _, p in parsed), vendor)
     ext_ids = {p["external_id"] for _, p in parsed} | {p["refunds"] for _, p in parsed}
     known = {
         e.external_id: e
         for e in RevenueEvent.objects.for_vendor(vendor).filter(external_id__in=ext_ids)
     }
+    fresh = [p for _, p in parsed if p["external_id"] not in known]
+    customers = _lookup(fresh, vendor) if fresh else {}
     refunded_so_far: dict[int, int] = {}
-    invoice_ids = [e.pk for e in known.values() if e.kind == RevenueEvent.Kind.INVOICE_PAID]
+    refunding = {p["refunds"] for p in fresh if p["refunds"]}
+    invoice_ids = [e.pk for ext, e in known.items() if ext in refunding]
     if invoice_ids:
         for e in RevenueEvent.objects.for_vendor(vendor).filter(refunded_event_id__in=invoice_ids):
             key = int(e.refunded_event_id or 0)
