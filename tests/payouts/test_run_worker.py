@@ -87,7 +87,7 @@ def _worker(extra_env):
         "DJANGO_SETTINGS_MODULE": "partnerhub.settings.test",
         **extra_env,
     }
-    return subprocess.Popen(
+    return subprocess.Popen(  # noqa: S603 - a fixed command line
         [
             sys.executable, "-m", "celery", "-A", "partnerhub", "worker", "--pool=solo",
             "-Q", settings.CELERY_TASK_DEFAULT_QUEUE, "--without-heartbeat",

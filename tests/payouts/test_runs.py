@@ -163,7 +163,7 @@ class _FakeStripe(BaseHTTPRequestHandler):
     transfers: dict[str, dict] = {}
     requests: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         length = int(self.headers.get("Content-Length", 0))
         body = self.rfile.read(length).decode()
         key = self.headers.get("Idempotency-Key")
