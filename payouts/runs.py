@@ -160,7 +160,8 @@ ins AS (
   INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
     partnership_id, amount, currency, commissions_count, status, held_reason, provider,
     provider_reference, failure_reason)
-  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, now(), now(), %(run)s, %(program)s,
+  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
+         %(run)s, %(program)s,
          partnership_id, total, currency, n, 'draft', '', '', '', ''
   FROM sums
   ON CONFLICT DO NOTHING
@@ -175,7 +176,8 @@ moved AS (
 audited AS (
   INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
     actor_label, action, target_type, target_id, before, after, reason)
-  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="aud")}, now(), now(), NULL, 'payout run',
+  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="aud")}, {ledger._NOW}, {ledger._NOW},
+         NULL, 'payout run',
          'commission.status_changed', 'commission', public_id,
          '{{"status": "available"}}'::jsonb, '{{"status": "in_payout"}}'::jsonb, %(reason)s
   FROM moved

@@ -299,3 +299,27 @@ class PayoutFactory(TenantFactory):
     amount = 1000
     currency = "USD"
     status = "draft"
+
+
+def paid_invoice(vendor: Vendor, amount: int = 10000) -> Any:
+    """A stored invoice event (through the ingestion service) with its 15% commission."""
+    from payouts.models import RevenueEvent
+    from payouts.services import revenue_events_ingest
+
+    program = ProgramFactory(vendor=vendor)
+    CommissionPlanFactory(program=program)
+    customer = CustomerFactory(partnership=PartnershipFactory(program=program))
+    external_id = f"inv-{secrets.token_hex(6)}"
+    revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            {
+                "external_id": external_id,
+                "customer": customer.external_id,
+                "amount": amount,
+                "currency": program.currency,
+                "occurred_at": (timezone.now() - dt.timedelta(days=1)).isoformat(),
+            }
+        ],
+    )
+    return RevenueEvent.objects.for_vendor(vendor).get(external_id=external_id)

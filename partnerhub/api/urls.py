@@ -4,12 +4,24 @@ from rest_framework.routers import SimpleRouter
 
 from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
+from payouts.api import (
+    CommissionViewSet,
+    CustomerViewSet,
+    PayoutRunViewSet,
+    PayoutViewSet,
+    RevenueEventViewSet,
+)
 
 router = SimpleRouter(trailing_slash=False)
 router.register("members", MemberViewSet, basename="member")
 router.register("events", EventViewSet, basename="event")
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
 router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
+router.register("commissions", CommissionViewSet, basename="commission")
+router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
+router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),

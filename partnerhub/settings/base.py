@@ -216,6 +216,10 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    "ENUM_NAME_OVERRIDES": {
+        "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
+        "CommissionKindEnum": "payouts.models.Commission.Kind",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------

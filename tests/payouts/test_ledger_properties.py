@@ -137,7 +137,8 @@ def test_ledger_and_payouts_match_an_independent_calculation(rates, currency, th
         net = sum(expected[p.pk])
         payout = Payout.objects.for_vendor(vendor).filter(partnership=p).first()
         if net > 0 and net >= threshold:
-            assert payout is not None and payout.amount == net
+            assert payout is not None
+            assert payout.amount == net
         else:
             assert payout is None  # carried forward (or nothing to pay), never negative
     for payout in Payout.objects.for_vendor(vendor):
