@@ -198,12 +198,14 @@ def commission_status_move(
     actor_label: str = "ledger",
     reason: str = "",
     set_sql: str = "",
+    from_sql: str = "",
 ) -> int:
     """Move every commission of the vendor in ``from_status`` matching ``where_sql`` to
     ``to_status`` and audit each move, in one statement. Returns how many moved."""
     sql = f"""
     WITH moved AS (
       UPDATE payouts_commission c SET status = %(to_status)s, updated_at = now() {set_sql}
+      {"FROM " + from_sql if from_sql else ""}
       WHERE c.vendor_id = %(vendor)s AND c.status = %(from_status)s AND ({where_sql})
       RETURNING c.public_id
     )

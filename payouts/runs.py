@@ -137,53 +137,36 @@ def payout_run_start(
     return run, created
 
 
-_CHUNK_SQL = f"""
+# 1. Lock the chunk's unpaid available commissions and sum them per partnership and currency,
+#    keeping the sums that reach the threshold (the program's or the partner's higher one).
+_CHUNK_SUMS_SQL = """
 WITH eligible AS (
   SELECT c.id, c.partnership_id, c.currency, c.amount
-  FROM payouts_commission c JOIN partners_partnership ptn ON ptn.id = c.partnership_id
-  WHERE c.vendor_id = %(vendor)s AND ptn.program_id = %(program)s
+  FROM payouts_commission c
+  WHERE c.vendor_id = %(vendor)s AND c.partnership_id = ANY(%(ptns)s)
     AND c.status = 'available' AND c.payout_id IS NULL AND c.available_at < %(cutoff)s
-    AND c.partnership_id = ANY(%(ptns)s)
   FOR UPDATE OF c
-),
-sums AS (
-  SELECT e.partnership_id, e.currency, SUM(e.amount) AS total, COUNT(*) AS n
-  FROM eligible e
-  JOIN partners_partnership ptn ON ptn.id = e.partnership_id
-  LEFT JOIN payouts_partnerpayoutdetails d
-    ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
-  GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount
-  HAVING SUM(e.amount) > 0
-     AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
-),
-ins AS (
-  INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
-    partnership_id, amount, currency, commissions_count, status, held_reason, provider,
-    provider_reference, failure_reason)
-  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
-         %(run)s, %(program)s,
-         partnership_id, total, currency, n, 'draft', '', '', '', ''
-  FROM sums
-  ON CONFLICT DO NOTHING
-  RETURNING id, partnership_id, currency
-),
-moved AS (
-  UPDATE payouts_commission c SET status = 'in_payout', payout_id = ins.id, updated_at = now()
-  FROM eligible e, ins
-  WHERE c.id = e.id AND e.partnership_id = ins.partnership_id AND e.currency = ins.currency
-  RETURNING c.public_id
-),
-audited AS (
-  INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
-    actor_label, action, target_type, target_id, before, after, reason)
-  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="aud")}, {ledger._NOW}, {ledger._NOW},
-         NULL, 'payout run',
-         'commission.status_changed', 'commission', public_id,
-         '{{"status": "available"}}'::jsonb, '{{"status": "in_payout"}}'::jsonb, %(reason)s
-  FROM moved
-  RETURNING 1
 )
-SELECT ins.id, (SELECT COUNT(*) FROM audited) FROM ins
+SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id)
+FROM eligible e
+JOIN partners_partnership ptn ON ptn.id = e.partnership_id
+LEFT JOIN payouts_partnerpayoutdetails d
+  ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
+GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount
+HAVING SUM(e.amount) > 0
+   AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
+"""
+# 2. One payout per sum (a payout that exists already for this run keeps its commissions).
+_CHUNK_PAYOUTS_SQL = f"""
+INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
+  partnership_id, amount, currency, commissions_count, status, held_reason, provider,
+  provider_reference, failure_reason)
+SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
+       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, 'draft', '', '', '', ''
+FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
+            %(counts)s::int[]) AS s(partnership_id, currency, total, n)
+ON CONFLICT DO NOTHING
+RETURNING id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
@@ -237,20 +220,7 @@ def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.d
         locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
         if locked.status == PayoutRun.Status.COMPLETED:
             return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _CHUNK_SQL,
-                {
-                    "vendor": vendor.pk,
-                    "program": run.program_id,
-                    "run": run.pk,
-                    "cutoff": cutoff,
-                    "ptns": chunk,
-                    "threshold": run.program.payout_threshold_amount,
-                    "reason": f"Payout run {run.public_id}",
-                },
-            )
-            new_ids = [row[0] for row in cursor.fetchall()]
+        new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
         if new_ids:
             _hold_incomplete(vendor=vendor, payout_ids=new_ids)
             payouts = Payout.objects.for_vendor(vendor).filter(pk__in=new_ids)
@@ -262,6 +232,58 @@ def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.d
         done = locked.partnerships_done + len(chunk)
         locked.partnerships_done = min(done, locked.partnerships_total)
         locked.save(update_fields=["partnerships_done", "updated_at"])
+
+
+def _chunk_payouts(
+    *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime
+) -> list[int]:
+    """The three statements of one chunk (in the caller's transaction); returns the new
+    payout ids. Each payout gets exactly the commissions its amount was summed from."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHUNK_SUMS_SQL,
+            {
+                "vendor": vendor.pk,
+                "ptns": chunk,
+                "cutoff": cutoff,
+                "threshold": run.program.payout_threshold_amount,
+            },
+        )
+        sums = cursor.fetchall()
+        if not sums:
+            return []
+        cursor.execute(
+            _CHUNK_PAYOUTS_SQL,
+            {
+                "vendor": vendor.pk,
+                "run": run.pk,
+                "program": run.program_id,
+                "ptns": [row[0] for row in sums],
+                "currencies": [row[1] for row in sums],
+                "totals": [row[2] for row in sums],
+                "counts": [row[3] for row in sums],
+            },
+        )
+        created = {(ptn, cur): pk for pk, ptn, cur in cursor.fetchall()}
+    commission_ids: list[int] = []
+    payout_ids: list[int] = []
+    for ptn, cur, _total, _n, ids in sums:
+        payout_id = created.get((ptn, cur))
+        if payout_id is not None:
+            commission_ids.extend(ids)
+            payout_ids.extend([payout_id] * len(ids))
+    ledger.commission_status_move(
+        vendor_id=vendor.pk,
+        from_status=CommissionStatus.AVAILABLE,
+        to_status=CommissionStatus.IN_PAYOUT,
+        where_sql="c.id = m.id",
+        params={"ids": commission_ids, "payouts": payout_ids},
+        set_sql=", payout_id = m.payout_id",
+        from_sql="unnest(%(ids)s::bigint[], %(payouts)s::bigint[]) AS m(id, payout_id)",
+        actor_label="payout run",
+        reason=f"Payout run {run.public_id}",
+    )
+    return list(created.values())
 
 
 def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[str]]:
