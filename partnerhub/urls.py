@@ -12,11 +12,13 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
+    path("portal/income/", include("payouts.urls_portal")),
     path("portal/", include("partners.urls_portal")),
     path("app/", include("partnerhub.tenancy.urls")),
     path("app/<slug:vendor_slug>/", include("programs.urls")),
     path("app/<slug:vendor_slug>/", include("partners.urls")),
     path("app/", include("partnerhub.webhooks.urls")),
+    path("app/", include("payouts.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 

@@ -25,6 +25,7 @@ from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
     CourseFactory,
+    CustomerFactory,
     EventFactory,
     InvitationFactory,
     JoinSourceFactory,
@@ -34,11 +35,14 @@ from tests.factories import (
     PartnerPersonaFactory,
     PartnershipFactory,
     PartnerUserFactory,
+    PayoutFactory,
+    PayoutRunFactory,
     ProgramFactory,
     UserFactory,
     VendorFactory,
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
+    paid_invoice,
 )
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +165,11 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
             vendor=v, endpoint=WebhookEndpoint.objects.for_vendor(v).latest("id")
         ).public_id
     ),
+    "customer_id": lambda v: CustomerFactory(partnership__program__vendor=v).public_id,
+    "revenue_event_id": lambda v: paid_invoice(v).public_id,
+    "commission_id": lambda v: paid_invoice(v).commissions.get().public_id,
+    "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
+    "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
 }
 
 

@@ -251,6 +251,8 @@ SPECTACULAR_SETTINGS = {
         "PartnershipStatusEnum": "partners.models.Partnership.Status",
         "ApplicationStatusEnum": "partners.models.Application.Status",
         "JourneyStageEnum": "journey.stages.Stage",
+        "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
+        "CommissionKindEnum": "payouts.models.Commission.Kind",
     },
 }
 
@@ -279,6 +281,10 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge": {
         "task": "partnerhub.api.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=40),
+    },
+    "payout-runs-due": {
+        "task": "payouts.tasks.payout_runs_due_task",
+        "schedule": crontab(hour=3, minute=5),
     },
     "vendor-health-summary-nightly": {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",
