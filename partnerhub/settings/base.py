@@ -201,7 +201,10 @@ SPECTACULAR_SETTINGS = {
         "keys are created by vendor admins in the dashboard. Ids are opaque prefixed strings, "
         "money is an integer amount of minor units plus an ISO-4217 currency, lists use "
         "cursor pagination, and every error has the shape "
-        '`{"error": {"type", "code", "message", "field"}}`.'
+        '`{"error": {"type", "code", "message", "field"}}`. Every POST accepts an '
+        "`Idempotency-Key` header (replays return the first response for 24 hours). Each key "
+        "is rate limited per minute (429 with `Retry-After`). Events are delivered to webhook "
+        "endpoints signed per the Standard Webhooks spec; see the README's Webhooks section."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

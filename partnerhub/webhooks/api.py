@@ -12,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
+from partnerhub.api.filters import UTCIsoDateTimeFilter
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks import selectors, services
 from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
@@ -127,8 +128,12 @@ class WebhookDeliveryOutputSerializer(serializers.ModelSerializer[WebhookDeliver
 
 class EventFilter(django_filters.FilterSet):
     type = django_filters.CharFilter(help_text="Only events of this type, e.g. payout.paid.")
-    created_after = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = django_filters.IsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCIsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO-8601; events at or after it."
+    )
+    created_before = UTCIsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="ISO-8601; events before it."
+    )
 
     class Meta:
         model = Event

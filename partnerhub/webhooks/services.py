@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -271,11 +272,9 @@ def webhook_deliveries_create(*, vendor: Vendor, event_id: int) -> list[int]:
     event = Event.objects.for_vendor(vendor).filter(pk=event_id).first()
     if event is None:
         return []
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.for_vendor(vendor).filter(enabled=True)
-        if endpoint.subscribes_to(event.type)
-    ]
+    endpoints = WebhookEndpoint.objects.for_vendor(vendor).filter(
+        Q(event_types__contains=[event.type]) | Q(event_types__contains=["*"]), enabled=True
+    )
     now = timezone.now()
     WebhookDelivery.objects.unscoped().bulk_create(
         [
