@@ -214,3 +214,16 @@ def test_action_posts_are_idempotent_too(
     assert (first.status_code, second.status_code) == (202, 202)
     assert second["Idempotent-Replayed"] == "true"
     assert len(queued) == 1
+
+
+@pytest.mark.django_db
+def test_the_hourly_purge_forgets_only_expired_records(vendor, other_vendor, api_client_for):
+    from partnerhub.api.tasks import idempotency_records_purge_task
+
+    _post(api_client_for(vendor), BODY, "old")
+    _post(api_client_for(other_vendor), BODY, "fresh")
+    IdempotencyRecord.objects.for_vendor(vendor).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert idempotency_records_purge_task() == 1
+    assert list(IdempotencyRecord.objects.unscoped().values_list("key", flat=True)) == ["fresh"]

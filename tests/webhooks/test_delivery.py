@@ -278,3 +278,16 @@ def test_the_admin_email_goes_to_admins_and_owners_only(
     _endpoint(vendor, receiver.url)
     _record(vendor, django_capture_on_commit_callbacks)
     assert mail.outbox[0].to == ["a@acme.example"]
+
+
+def test_two_workers_never_attempt_one_delivery_at_once(vendor, receiver):
+    from partnerhub.webhooks.services import _delivery_lease
+    from tests.factories import WebhookDeliveryFactory
+
+    delivery = WebhookDeliveryFactory(
+        vendor=vendor, status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()
+    )
+    assert _delivery_lease(vendor=vendor, delivery_id=delivery.pk) is not None
+    # The first worker holds the lease (its attempt is in flight): a second finds nothing due.
+    assert _delivery_lease(vendor=vendor, delivery_id=delivery.pk) is None
+    assert webhook_deliveries_due_task() == 0
