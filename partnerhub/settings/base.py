@@ -186,6 +186,9 @@ REST_FRAMEWORK = {
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
 API_RATE_LIMIT_REDIS_PREFIX = os.environ.get("API_RATE_LIMIT_REDIS_PREFIX", "partnerhub:ratelimit")
 
+# A POST whose Idempotency-Key is held by a request still running waits this long, then 409.
+IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "30"))
+
 # --- webhooks -----------------------------------------------------------------------------
 # Deliveries to loopback, private, link-local and other non-public addresses are refused
 # (SSRF guard) unless this is on, which only local development should do.
