@@ -55,6 +55,8 @@ PUBLIC_PREFIXES = {
     "api/v1/schema/": "the public OpenAPI document",
     "api/docs/": "the public API reference page",
     "healthz": "load-balancer health check, no data",
+    "hooks/": "inbound billing webhooks (Stripe): unguessable id, every request must carry a "
+    "valid signature made with that vendor's secret",
     "static/": "static files",
 }
 PUBLIC_NAMES = {
