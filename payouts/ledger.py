@@ -34,7 +34,7 @@ WITH ev AS (
   WHERE e.vendor_id = %(vendor)s AND e.kind = 'invoice_paid' AND e.partnership_id IS NOT NULL
     AND (%(all)s AND e.id BETWEEN %(lo)s AND %(hi)s OR e.id = ANY(%(ids)s))
 ),
-cand AS (
+cand AS MATERIALIZED (
   SELECT ev.*, p.id AS plan_id, p.kind AS plan_kind, p.bounty_amount,
          p.cap_per_customer_amount AS cap, prg.hold_period_days,
          COALESCE((SELECT t.rate FROM payouts_commissionplantier t
