@@ -172,3 +172,25 @@ def test_partner_completes_payout_details_then_the_held_payout_can_be_approved(
     assert (details.country, details.tax_form_status) == ("US", "submitted")
     result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
     assert [p.status for p in result.approved] == ["approved"]
+
+
+def test_admin_pays_an_approved_payout_with_stripe_from_the_dashboard(
+    vendor, admin, client_for, world, fake_stripe
+):
+    program, partnership = world
+    PartnerPayoutDetailsFactory(
+        vendor=vendor, partner=partnership.partner, method="stripe", stripe_account_id="acct_9"
+    )
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    payout = Payout.objects.for_vendor(vendor).get()
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    url = f"/app/acme/payouts/{payout.public_id}/mark-paid/"
+    client = client_for(admin)
+    assert "acct_9" in client.get(url).content.decode()
+    client.post(url, {"provider": "stripe"})
+    client.post(url, {"provider": "stripe"})  # a double click pays once
+    payout.refresh_from_db()
+    assert (payout.status, payout.provider, payout.provider_reference) == ("paid", "stripe", "tr_1")
+    assert len(fake_stripe.transfers) == 1
