@@ -105,11 +105,12 @@ def payout_run_start(
     start, end = period_bounds(period, program.payout_schedule)
     if end > timezone.localdate() + dt.timedelta(days=1) and start > timezone.localdate():
         raise ValidationError({"period": "That period has not started yet."})
+    public_id = PayoutRun.new_public_id()
     PayoutRun.objects.unscoped().bulk_create(
         [
             PayoutRun(
                 vendor=vendor,
-                public_id=PayoutRun.new_public_id(),
+                public_id=public_id,
                 program=program,
                 period_start=start,
                 period_end=end,
@@ -119,7 +120,7 @@ def payout_run_start(
         ignore_conflicts=True,
     )
     run = PayoutRun.objects.for_vendor(vendor).get(program=program, period_start=start)
-    created = run.started_by_id == (actor.pk if actor else None) and run.status == "queued"
+    created = run.public_id == public_id
     audit_record(
         vendor=vendor,
         actor=actor,
