@@ -521,3 +521,32 @@ def payout_details_set(
         after={k: getattr(details, k) for k in values},
     )
     return details
+
+
+@transaction.atomic
+def payout_details_verify(
+    *, vendor: Vendor, details_id: str, actor: User | None = None
+) -> PartnerPayoutDetails:
+    """A vendor admin marks a submitted tax form verified (audited). Refused when no form of
+    the kind the partner's country needs was submitted."""
+    details = get_object_or_404(
+        PartnerPayoutDetails.objects.for_vendor(vendor).select_for_update(), public_id=details_id
+    )
+    if (
+        details.tax_form_status == PartnerPayoutDetails.TaxFormStatus.MISSING
+        or not details.tax_form
+    ):
+        raise ValidationError({"tax_form": "The partner has not submitted a tax form yet."})
+    before = details.tax_form_status
+    details.tax_form_status = PartnerPayoutDetails.TaxFormStatus.VERIFIED
+    details.save(update_fields=["tax_form_status", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="payout_details.tax_form_verified",
+        target_type="partner_payout_details",
+        target_id=details.public_id,
+        before={"tax_form_status": before},
+        after={"tax_form_status": details.tax_form_status, "tax_form": details.tax_form},
+    )
+    return details

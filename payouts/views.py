@@ -334,3 +334,33 @@ class PayoutMarkPaidView(VendorDashboardView):
             return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, f"Payout {payout.public_id} marked paid.")
         return redirect(reverse("payouts:run", args=[self.vendor.slug, payout.run.public_id]))
+
+
+class PayoutDetailsListView(VendorDashboardView):
+    """How each partner is paid, what is missing, and tax forms to verify (admins)."""
+
+    template_name = "payouts/payout_details.html"
+    nav = "payouts"
+    write_role = Role.ADMIN
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["page"] = _page(self.request, selectors.payout_details_list(vendor=self.vendor))
+        context["filters"] = {}
+        return context
+
+
+class PayoutDetailsVerifyView(VendorDashboardView):
+    write_role = Role.ADMIN
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, vendor_slug: str, payout_details_id: str) -> HttpResponse:
+        try:
+            details = runs.payout_details_verify(
+                vendor=self.vendor, details_id=payout_details_id, actor=self.membership.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Tax form of {details.partner} verified.")
+        return redirect("payouts:payout_details", vendor_slug=self.vendor.slug)

@@ -32,6 +32,7 @@ from tests.factories import (
     LessonFactory,
     MembershipFactory,
     PartnerImportFactory,
+    PartnerPayoutDetailsFactory,
     PartnerPersonaFactory,
     PartnershipFactory,
     PartnerUserFactory,
@@ -161,6 +162,7 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "commission_id": lambda v: paid_invoice(v).commissions.get().public_id,
     "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
     "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
+    "payout_details_id": lambda v: PartnerPayoutDetailsFactory(vendor=v).public_id,
 }
 
 

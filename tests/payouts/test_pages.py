@@ -194,3 +194,17 @@ def test_admin_pays_an_approved_payout_with_stripe_from_the_dashboard(
     payout.refresh_from_db()
     assert (payout.status, payout.provider, payout.provider_reference) == ("paid", "stripe", "tr_1")
     assert len(fake_stripe.transfers) == 1
+
+
+def test_admin_verifies_a_submitted_tax_form(vendor, admin, viewer, client_for, world):
+    _, partnership = world
+    details = PartnerPayoutDetailsFactory(
+        vendor=vendor, partner=partnership.partner, tax_form_status="submitted"
+    )
+    page = client_for(admin).get("/app/acme/payout-details/").content.decode()
+    assert "Mark verified" in page
+    url = f"/app/acme/payout-details/{details.public_id}/verify/"
+    assert client_for(viewer).post(url).status_code == 403
+    client_for(admin).post(url)
+    details.refresh_from_db()
+    assert details.tax_form_status == "verified"
