@@ -151,6 +151,9 @@ WITH full_rev AS (
     AND NOT EXISTS (SELECT 1 FROM payouts_commission x
                     WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id
                       AND x.status NOT IN ('pending', 'available'))
+  -- Lock the originals: one a payout run is linking right now is re-checked after its
+  -- commit and, being in_payout then, left alone (its clawback nets in a later payout).
+  FOR UPDATE OF o
 ),
 moved AS (
   UPDATE payouts_commission c SET status = 'reversed', updated_at = now()
