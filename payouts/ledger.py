@@ -13,7 +13,7 @@ Guarantees (enforced by unique constraints and triggers, not only by this code):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from django.db import connection
@@ -32,9 +32,9 @@ WITH ev AS (
          c.first_paid_at
   FROM payouts_revenueevent e JOIN payouts_customer c ON c.id = e.customer_id
   WHERE e.vendor_id = %(vendor)s AND e.kind = 'invoice_paid' AND e.partnership_id IS NOT NULL
-    AND (%(all)s OR e.id = ANY(%(ids)s))
+    AND (%(all)s AND e.id BETWEEN %(lo)s AND %(hi)s OR e.id = ANY(%(ids)s))
 ),
-cand AS (
+cand AS MATERIALIZED (
   SELECT ev.*, p.id AS plan_id, p.kind AS plan_kind, p.bounty_amount,
          p.cap_per_customer_amount AS cap, prg.hold_period_days,
          COALESCE((SELECT t.rate FROM payouts_commissionplantier t
@@ -100,7 +100,7 @@ _CLAWBACKS_SQL = f"""
 WITH touched AS (
   SELECT DISTINCT refunded_event_id FROM payouts_revenueevent
   WHERE vendor_id = %(vendor)s AND kind IN ('refund', 'chargeback')
-    AND (%(all)s OR id = ANY(%(ids)s))
+    AND (%(all)s AND id BETWEEN %(lo)s AND %(hi)s OR id = ANY(%(ids)s))
 ),
 r AS (
   SELECT e.id, e.refunded_event_id, e.amount, e.occurred_at,
@@ -151,6 +151,9 @@ WITH full_rev AS (
     AND NOT EXISTS (SELECT 1 FROM payouts_commission x
                     WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id
                       AND x.status NOT IN ('pending', 'available'))
+  -- Lock the originals: one a payout run is linking right now is re-checked after its
+  -- commit and, being in_payout then, left alone (its clawback nets in a later payout).
+  FOR UPDATE OF o
 ),
 moved AS (
   UPDATE payouts_commission c SET status = 'reversed', updated_at = now()
@@ -175,17 +178,46 @@ def _run(sql: str, params: dict[str, Any]) -> list[int]:
         return [row[0] for row in cursor.fetchall()] if cursor.description else []
 
 
-def commissions_compute(*, vendor_id: int, event_ids: Sequence[int] | None = None) -> list[int]:
+def commissions_compute(
+    *,
+    vendor_id: int,
+    event_ids: Sequence[int] | None = None,
+    id_range: tuple[int, int] | None = None,
+) -> list[int]:
     """Create the missing commissions (invoices first, then clawbacks) of the given revenue
-    events, or of every event of the vendor when ``event_ids`` is None. Returns the new
-    commission ids. Re-run safe; runs in the caller's transaction."""
-    params = {"vendor": vendor_id, "all": event_ids is None, "ids": list(event_ids or [])}
+    events, or of the vendor's events with ids in ``id_range``. Returns the new commission
+    ids. Re-run safe; runs in the caller's transaction."""
+    lo, hi = id_range or (0, -1)
+    params = {
+        "vendor": vendor_id,
+        "all": id_range is not None,
+        "lo": lo,
+        "hi": hi,
+        "ids": list(event_ids or []),
+    }
     created = _run(_INVOICE_COMMISSIONS_SQL, params)
     clawbacks = _run(_CLAWBACKS_SQL, params)
     if clawbacks:
         with connection.cursor() as cursor:
             cursor.execute(_CANCEL_SQL, {"vendor": vendor_id, "ids": clawbacks})
     return created + clawbacks
+
+
+def commissions_compute_all(*, vendor_id: int, batch_size: int = 50_000) -> Iterator[list[int]]:
+    """Every missing commission of the vendor, a batch of event ids at a time, so memory does
+    not grow with the number of events. Yields the new commission ids of each batch
+    (invoices always precede their refunds, so a refund's invoice is in an earlier batch or
+    the same one)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT MIN(id), MAX(id) FROM payouts_revenueevent WHERE vendor_id = %s", [vendor_id]
+        )
+        row = cursor.fetchone()
+    if not row or row[0] is None:
+        return
+    lo, hi = int(row[0]), int(row[1])
+    for start in range(lo, hi + 1, batch_size):
+        yield commissions_compute(vendor_id=vendor_id, id_range=(start, start + batch_size - 1))
 
 
 def commission_status_move(

@@ -442,3 +442,24 @@ class PartnerPayoutDetails(TenantModel):
         if self.method == self.Method.PAYPAL and not self.paypal_email:
             needed.append("PayPal e-mail")
         return needed
+
+
+class BillingIntegration(TenantModel):
+    """An inbound billing webhook (Stripe format): the vendor points Stripe at
+    ``/hooks/stripe/<public_id>/`` and we verify each delivery with ``webhook_secret``."""
+
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+
+    provider = models.CharField(max_length=16, choices=Provider.choices, default=Provider.STRIPE)
+    webhook_secret = models.CharField(max_length=200, help_text="Stripe's whsec_… signing secret.")
+    is_active = models.BooleanField(default=True)
+    last_received_at = models.DateTimeField(null=True, blank=True)
+
+    public_id_prefix = "bil"
+
+    class Meta(TenantModel.Meta):
+        constraints = [vendor_public_id_constraint()]
+
+    def __str__(self) -> str:
+        return f"{self.provider} integration {self.public_id}"

@@ -105,11 +105,12 @@ def payout_run_start(
     start, end = period_bounds(period, program.payout_schedule)
     if end > timezone.localdate() + dt.timedelta(days=1) and start > timezone.localdate():
         raise ValidationError({"period": "That period has not started yet."})
+    public_id = PayoutRun.new_public_id()
     PayoutRun.objects.unscoped().bulk_create(
         [
             PayoutRun(
                 vendor=vendor,
-                public_id=PayoutRun.new_public_id(),
+                public_id=public_id,
                 program=program,
                 period_start=start,
                 period_end=end,
@@ -119,7 +120,7 @@ def payout_run_start(
         ignore_conflicts=True,
     )
     run = PayoutRun.objects.for_vendor(vendor).get(program=program, period_start=start)
-    created = run.started_by_id == (actor.pk if actor else None) and run.status == "queued"
+    created = run.public_id == public_id
     audit_record(
         vendor=vendor,
         actor=actor,
@@ -518,5 +519,34 @@ def payout_details_set(
         target_id=details.public_id,
         before=before,
         after={k: getattr(details, k) for k in values},
+    )
+    return details
+
+
+@transaction.atomic
+def payout_details_verify(
+    *, vendor: Vendor, details_id: str, actor: User | None = None
+) -> PartnerPayoutDetails:
+    """A vendor admin marks a submitted tax form verified (audited). Refused when no form of
+    the kind the partner's country needs was submitted."""
+    details = get_object_or_404(
+        PartnerPayoutDetails.objects.for_vendor(vendor).select_for_update(), public_id=details_id
+    )
+    if (
+        details.tax_form_status == PartnerPayoutDetails.TaxFormStatus.MISSING
+        or not details.tax_form
+    ):
+        raise ValidationError({"tax_form": "The partner has not submitted a tax form yet."})
+    before = details.tax_form_status
+    details.tax_form_status = PartnerPayoutDetails.TaxFormStatus.VERIFIED
+    details.save(update_fields=["tax_form_status", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="payout_details.tax_form_verified",
+        target_type="partner_payout_details",
+        target_id=details.public_id,
+        before={"tax_form_status": before},
+        after={"tax_form_status": details.tax_form_status, "tax_form": details.tax_form},
     )
     return details

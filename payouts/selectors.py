@@ -382,3 +382,11 @@ def vendor_income_by_partner(
 
 def partner_payout_details(*, vendor_id: int, partner: Partner) -> PartnerPayoutDetails | None:
     return PartnerPayoutDetails.objects.for_vendor(vendor_id).filter(partner=partner).first()
+
+
+def payout_details_list(*, vendor: Vendor) -> QuerySet[PartnerPayoutDetails]:
+    return (
+        PartnerPayoutDetails.objects.for_vendor(vendor)
+        .select_related("partner")
+        .order_by("partner__name", "id")
+    )

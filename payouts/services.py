@@ -535,9 +535,11 @@ def _customers_touch(*, vendor: Vendor, event_ids: list[int]) -> None:
 def commissions_recompute(*, vendor: Vendor) -> int:
     """Create any missing commission of the vendor (e.g. after a plan was added). Re-run
     safe: existing (event, plan) pairs are left alone."""
-    ids = ledger.commissions_compute(vendor_id=vendor.pk)
-    _announce_commissions(vendor=vendor, ids=ids)
-    return len(ids)
+    total = 0
+    for ids in ledger.commissions_compute_all(vendor_id=vendor.pk):
+        _announce_commissions(vendor=vendor, ids=ids)
+        total += len(ids)
+    return total
 
 
 @transaction.atomic

@@ -59,3 +59,20 @@ def payout_runs_due_task(period: str | None = None) -> int:
             )
             started += 1
     return started
+
+
+@shared_task(name="payouts.tasks.commissions_release_fanout_task")
+def commissions_release_fanout_task() -> int:
+    """Beat, hourly: one release task per vendor with commissions still in their hold."""
+    # Cross-tenant on purpose: finds which vendors have work; each release runs in its scope.
+    from payouts.models import Commission
+
+    vendor_ids = list(
+        Commission.objects.unscoped()
+        .filter(status="pending", available_at__lte=timezone.now())
+        .values_list("vendor_id", flat=True)
+        .distinct()
+    )
+    for vendor_id in vendor_ids:
+        commissions_release_task.delay(vendor_id)
+    return len(vendor_ids)

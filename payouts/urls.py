@@ -23,4 +23,14 @@ urlpatterns = [
         views.PayoutMarkPaidView.as_view(),
         name="mark_paid",
     ),
+    path(
+        "<slug:vendor_slug>/payout-details/",
+        views.PayoutDetailsListView.as_view(),
+        name="payout_details",
+    ),
+    path(
+        "<slug:vendor_slug>/payout-details/<str:payout_details_id>/verify/",
+        views.PayoutDetailsVerifyView.as_view(),
+        name="payout_details_verify",
+    ),
 ]

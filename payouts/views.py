@@ -290,12 +290,35 @@ class PayoutMarkPaidView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["payout"] = self._payout()
+        payout = self._payout()
+        details = selectors.partner_payout_details(
+            vendor_id=self.vendor.pk, partner=payout.partnership.partner
+        )
+        context["payout"] = payout
+        context["stripe_account"] = details.stripe_account_id if details else ""
         context["form"] = kwargs.get("form") or MarkPaidForm()
         return context
 
+    def _send_stripe(self, request: HttpRequest, payout: Payout) -> HttpResponse:
+        try:
+            sent = runs.payout_send_stripe(
+                vendor=self.vendor, payout_id=payout.public_id, actor=self.membership.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(request.path)
+        if sent.status == PayoutStatus.PAID:
+            messages.success(
+                request, f"Sent with Stripe Connect (transfer {sent.provider_reference})."
+            )
+        else:
+            messages.error(request, f"Stripe refused the transfer: {sent.failure_reason}")
+        return redirect(reverse("payouts:run", args=[self.vendor.slug, payout.run.public_id]))
+
     def post(self, request: HttpRequest, vendor_slug: str, payout_id: str) -> HttpResponse:
         payout = self._payout()
+        if request.POST.get("provider") == "stripe":
+            return self._send_stripe(request, payout)
         form = MarkPaidForm(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form))
@@ -311,3 +334,33 @@ class PayoutMarkPaidView(VendorDashboardView):
             return self.render_to_response(self.get_context_data(form=form))
         messages.success(request, f"Payout {payout.public_id} marked paid.")
         return redirect(reverse("payouts:run", args=[self.vendor.slug, payout.run.public_id]))
+
+
+class PayoutDetailsListView(VendorDashboardView):
+    """How each partner is paid, what is missing, and tax forms to verify (admins)."""
+
+    template_name = "payouts/payout_details.html"
+    nav = "payouts"
+    write_role = Role.ADMIN
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["page"] = _page(self.request, selectors.payout_details_list(vendor=self.vendor))
+        context["filters"] = {}
+        return context
+
+
+class PayoutDetailsVerifyView(VendorDashboardView):
+    write_role = Role.ADMIN
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, vendor_slug: str, payout_details_id: str) -> HttpResponse:
+        try:
+            details = runs.payout_details_verify(
+                vendor=self.vendor, details_id=payout_details_id, actor=self.membership.user
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Tax form of {details.partner} verified.")
+        return redirect("payouts:payout_details", vendor_slug=self.vendor.slug)

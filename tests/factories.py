@@ -353,3 +353,11 @@ def paid_invoice(vendor: Vendor, amount: int = 10000) -> Any:
         ],
     )
     return RevenueEvent.objects.for_vendor(vendor).get(external_id=external_id)
+
+
+class BillingIntegrationFactory(TenantFactory):
+    class Meta:
+        model = "payouts.BillingIntegration"
+
+    vendor = factory.SubFactory(VendorFactory)
+    webhook_secret = factory.LazyFunction(lambda: "whsec_" + secrets.token_hex(16))

@@ -32,6 +32,7 @@ from tests.factories import (
     LessonFactory,
     MembershipFactory,
     PartnerImportFactory,
+    PartnerPayoutDetailsFactory,
     PartnerPersonaFactory,
     PartnershipFactory,
     PartnerUserFactory,
@@ -55,6 +56,8 @@ PUBLIC_PREFIXES = {
     "api/v1/schema/": "the public OpenAPI document",
     "api/docs/": "the public API reference page",
     "healthz": "load-balancer health check, no data",
+    "hooks/": "inbound billing webhooks (Stripe): unguessable id, every request must carry a "
+    "valid signature made with that vendor's secret",
     "static/": "static files",
 }
 PUBLIC_NAMES = {
@@ -170,6 +173,7 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "commission_id": lambda v: paid_invoice(v).commissions.get().public_id,
     "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
     "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
+    "payout_details_id": lambda v: PartnerPayoutDetailsFactory(vendor=v).public_id,
 }
 
 

@@ -288,6 +288,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerhub.api.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=40),
     },
+    "commissions-release": {
+        "task": "payouts.tasks.commissions_release_fanout_task",
+        "schedule": crontab(minute=20),
+    },
     "payout-runs-due": {
         "task": "payouts.tasks.payout_runs_due_task",
         "schedule": crontab(hour=3, minute=5),

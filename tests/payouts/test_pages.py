@@ -144,3 +144,67 @@ def test_portal_passive_income_shows_mrr_earnings_and_projection(vendor, client_
     assert "Payouts are held until you complete" in page
     assert "Hidden program" not in page
     assert other.public_id not in page
+
+
+def test_partner_completes_payout_details_then_the_held_payout_can_be_approved(
+    vendor, admin, client_for, world
+):
+    program, partnership = world
+    link = PartnerUserFactory(partner=partnership.partner)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    payout = Payout.objects.for_vendor(vendor).get()
+    assert payout.status == "held"
+    client = client_for(link.user)
+    url = f"/portal/income/partnerships/{partnership.public_id}/payout-details/"
+    wrong = client.post(url, {"method": "paypal", "country": "US", "tax_form": "w8ben"})
+    body = wrong.content.decode()
+    assert "submit the W9 form" in body
+    assert "Give the PayPal e-mail" in body
+    ok = client.post(
+        url,
+        {"method": "paypal", "country": "us", "tax_form": "w9", "paypal_email": "me@pixel.example",
+         "minimum_payout_amount": 0},
+    )  # fmt: skip
+    assert ok.status_code == 302
+    details = partnership.partner.payout_details.get()
+    assert (details.country, details.tax_form_status) == ("US", "submitted")
+    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    assert [p.status for p in result.approved] == ["approved"]
+
+
+def test_admin_pays_an_approved_payout_with_stripe_from_the_dashboard(
+    vendor, admin, client_for, world, fake_stripe
+):
+    program, partnership = world
+    PartnerPayoutDetailsFactory(
+        vendor=vendor, partner=partnership.partner, method="stripe", stripe_account_id="acct_9"
+    )
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    payout = Payout.objects.for_vendor(vendor).get()
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    url = f"/app/acme/payouts/{payout.public_id}/mark-paid/"
+    client = client_for(admin)
+    assert "acct_9" in client.get(url).content.decode()
+    client.post(url, {"provider": "stripe"})
+    client.post(url, {"provider": "stripe"})  # a double click pays once
+    payout.refresh_from_db()
+    assert (payout.status, payout.provider, payout.provider_reference) == ("paid", "stripe", "tr_1")
+    assert len(fake_stripe.transfers) == 1
+
+
+def test_admin_verifies_a_submitted_tax_form(vendor, admin, viewer, client_for, world):
+    _, partnership = world
+    details = PartnerPayoutDetailsFactory(
+        vendor=vendor, partner=partnership.partner, tax_form_status="submitted"
+    )
+    page = client_for(admin).get("/app/acme/payout-details/").content.decode()
+    assert "Mark verified" in page
+    url = f"/app/acme/payout-details/{details.public_id}/verify/"
+    assert client_for(viewer).post(url).status_code == 403
+    client_for(admin).post(url)
+    details.refresh_from_db()
+    assert details.tax_form_status == "verified"
