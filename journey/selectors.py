@@ -69,9 +69,7 @@ def time_in_stages(
 # --- risk ----------------------------------------------------------------------------------
 
 
-def at_risk_partnerships(
-    *, vendor: Vendor, as_of: dt.datetime | None = None
-) -> QuerySet[Any]:
+def at_risk_partnerships(*, vendor: Vendor, as_of: dt.datetime | None = None) -> QuerySet[Any]:
     """Approved partnerships past their activation target (persona's, else program's) that
     have not reached Activation."""
     as_of = as_of or timezone.now()
@@ -314,6 +312,6 @@ def funnel(
         groups.setdefault(row.key, []).append(row)
         labels[row.key] = row.label
     return [
-        {"key": key, "label": labels[key], **_group_figures(groups[key], now=now)}
+        {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
         for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
     ]

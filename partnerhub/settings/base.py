@@ -191,6 +191,7 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"type", "code", "message", "field"}}`.'
     ),
     "VERSION": "1.0.0",
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "journey.stages.Stage"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
