@@ -14,6 +14,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -41,13 +42,13 @@ class Condition:
     value: int
     params: tuple[tuple[str, int], ...] = ()
 
-    @property
+    @cached_property
     def spec(self) -> MetricSpec:
         return MetricSpec(self.metric, self.params)
 
     def holds(self, row: dict[str, Any]) -> bool:
         actual = row.get(self.spec.alias)
-        return actual is not None and OPS[self.op](actual, self.value)
+        return actual is not None and bool(OPS[self.op](actual, self.value))
 
     def as_json(self) -> dict[str, Any]:
         return {"metric": self.metric, "op": self.op, "value": self.value, **dict(self.params)}

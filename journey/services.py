@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from journey.machine import Mover, allowed_moves, next_stage, previous_stage
-from journey.metrics import metrics_for, metrics_queryset
+from journey.metrics import metrics_for, metrics_rows
 from journey.models import Nudge, RiskDigest, StageRule, StageTransition
 from journey.rules import Rule, RuleSet, rules_validate
 from journey.stages import STAGE_ORDER
@@ -36,7 +36,7 @@ from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.models import Event
 from partnerhub.webhooks.services import event_record
 from partners.models import Partnership
-from partners.serializers import partnership_data
+from partners.serializers import PartnershipOutputSerializer, partnership_data
 from programs.models import Program
 
 EVALUATED_STATUSES = (Partnership.Status.APPLIED, Partnership.Status.APPROVED)
@@ -114,12 +114,16 @@ def journey_plan(
         rule_sets = rule_sets_for(vendor=vendor)
     default = RuleSet.with_defaults()
     specs = [s for rs in [default, *rule_sets.values()] for s in rs.specs]
-    rows, available = metrics_queryset(
-        vendor=vendor, specs=specs, as_of=as_of, partnership_ids=partnership_ids
+    rows, available = metrics_rows(
+        vendor=vendor,
+        specs=specs,
+        as_of=as_of,
+        partnership_ids=partnership_ids,
+        statuses=EVALUATED_STATUSES,
     )
     missing = sorted(alias for alias, ok in available.items() if not ok)
     plan = []
-    for row in rows.filter(status__in=EVALUATED_STATUSES).iterator(chunk_size=5000):
+    for row in rows:
         steps = _plan_row(row, rule_sets.get(row["program_id"], default))
         if steps:
             snapshot = {alias: row[alias] for alias in available}
@@ -206,10 +210,14 @@ def journey_apply(*, vendor: Vendor, plan: list[PlannedMove]) -> int:
         by_partnership.setdefault(partnership_id, []).append(
             {"id": public_id, "from": src, "to": dst, "at": at.isoformat(), "rule": rule}
         )
-    moved = (
+    moved = list(
         Partnership.objects.for_vendor(vendor)
         .filter(pk__in=list(by_partnership))
         .select_related("program", "partner", "persona", "join_source", "recruited_by")
+    )
+    # One serializer for all (DRF builds its fields once), the API representation each.
+    data = dict(
+        zip([p.pk for p in moved], PartnershipOutputSerializer(moved, many=True).data, strict=True)
     )
     # The bulk form of webhooks.services.event_record: same rows, same transaction, one
     # INSERT for all the moves of the evaluation instead of one per move.
@@ -219,7 +227,7 @@ def journey_apply(*, vendor: Vendor, plan: list[PlannedMove]) -> int:
                 vendor=vendor,
                 public_id=Event.new_public_id(),
                 type="partnership.stage_changed",
-                data=_stage_changed_data(p, step),
+                data={**data[p.pk], "transition": step},
                 actor_type="rule",
                 actor_id=step["rule"],
             )
