@@ -110,3 +110,25 @@ def test_another_vendors_partnership_cannot_be_moved(vendor, other_vendor, manag
         )
     theirs.refresh_from_db()
     assert theirs.stage == Stage.RECRUITMENT
+
+
+def test_time_spent_per_stage_is_derived_from_the_history(vendor):
+    import datetime as dt
+
+    from journey.selectors import time_in_stages
+    from tests.factories import StageTransitionFactory
+
+    start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
+    moves = [
+        StageTransitionFactory(
+            partnership=partnership, from_stage="recruitment", to_stage="activation",
+            at=start + dt.timedelta(days=10),
+        ),
+        StageTransitionFactory(
+            partnership=partnership, from_stage="activation", to_stage="investment",
+            at=start + dt.timedelta(days=25),
+        ),
+    ]  # fmt: skip
+    spent = time_in_stages(transitions=moves, created_at=start, now=start + dt.timedelta(days=30))
+    assert spent == {"recruitment": 10, "activation": 15, "investment": 5}

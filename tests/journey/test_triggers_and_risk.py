@@ -137,3 +137,13 @@ def test_journey_evaluate_command_dry_run_and_vendor_filter(vendor, other_vendor
     assert partnership.stage == Stage.ACTIVATION
     with pytest.raises(Exception, match="No vendor with slug"):
         call_command("journey_evaluate", "--vendor", "nope")
+
+
+def test_beat_fans_out_one_evaluation_and_one_digest_per_vendor(vendor, other_vendor, settings):
+    from journey.tasks import journey_evaluate_fanout_task, journey_risk_digest_fanout_task
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "journey.tasks.journey_evaluate_fanout_task" in scheduled
+    assert "journey.tasks.journey_risk_digest_fanout_task" in scheduled
+    assert journey_evaluate_fanout_task() == 2
+    assert journey_risk_digest_fanout_task() == 2
