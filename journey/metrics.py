@@ -207,13 +207,15 @@ def metrics_rows(
     as_of: dt.datetime,
     partnership_ids: Iterable[int] | QuerySet[Any, Any] | None = None,
     statuses: Iterable[str] | None = None,
+    where: Callable[[str], tuple[str, list[Any]]] | None = None,
 ) -> tuple[Iterator[dict[str, Any]], dict[str, bool]]:
     """One row per partnership of the vendor with ``id``, ``program_id``, ``stage`` and a
     column per metric spec (named by its alias), plus which aliases are available.
 
     One SQL statement: the partnership rows (with the row metrics) LEFT JOINed to each keyed
     metric queryset on ``partnership_id`` — the same shape as the hand-written GROUP BY
-    query a DBA would write, whatever the number of partnerships.
+    query a DBA would write, whatever the number of partnerships. ``where(table)`` may add a
+    condition over the metric columns of ``table`` (e.g. "some rule matches").
     """
     row_columns: dict[str, Any] = {}
     keyed: dict[str, QuerySet[Any, Any]] = {}
@@ -245,6 +247,10 @@ def metrics_rows(
     # Every piece is ORM-compiled SQL with its parameters kept apart; aliases are built from
     # catalogue metric names and validated integers (MetricSpec), never from user text.
     statement = f"SELECT {', '.join(select)} FROM ({sql}) b {' '.join(joins)}"  # noqa: S608
+    if where is not None:
+        condition, condition_params = where("j")
+        statement = f"SELECT * FROM ({statement}) j WHERE {condition}"  # noqa: S608
+        all_params.extend(condition_params)
     return _fetch(statement, all_params), available
 
 

@@ -30,6 +30,8 @@ OPS: dict[str, Callable[[Any, Any], bool]] = {
     "eq": operator.eq,
 }
 
+SQL_OPS = {"gte": ">=", "gt": ">", "lte": "<=", "lt": "<", "eq": "="}
+
 # Attributed MRR a partner must hold for six consecutive months to reach Devotion by default
 # (minor units of the program currency: 1,000.00).
 DEFAULT_DEVOTION_MRR = 100_000
@@ -53,6 +55,10 @@ class Condition:
     def as_json(self) -> dict[str, Any]:
         return {"metric": self.metric, "op": self.op, "value": self.value, **dict(self.params)}
 
+    def sql(self, table: str) -> tuple[str, list[Any]]:
+        """The condition over ``table``'s metric columns (NULL compares false, like holds)."""
+        return f'{table}."{self.spec.alias}" {SQL_OPS[self.op]} %s', [self.value]
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -71,6 +77,17 @@ class Rule:
 
     def matches(self, row: dict[str, Any]) -> bool:
         return any(all(c.holds(row) for c in group) for group in self.groups)
+
+    def sql(self, table: str) -> tuple[str, list[Any]]:
+        """The rule as a SQL condition over ``table``'s metric columns (same truth as
+        ``matches``), so that the database returns only the partnerships that may move."""
+        groups: list[str] = []
+        params: list[Any] = []
+        for group in self.groups:
+            parts = [c.sql(table) for c in group]
+            groups.append("(" + " AND ".join(sql for sql, _ in parts) + ")")
+            params.extend(p for _, ps in parts for p in ps)
+        return "(" + " OR ".join(groups) + ")", params
 
     def criteria_json(self) -> list[list[dict[str, Any]]]:
         return [[c.as_json() for c in group] for group in self.groups]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,6 +81,39 @@ def rule_sets_for(*, vendor: Vendor) -> dict[int, RuleSet]:
     return {program_id: RuleSet.with_defaults(rules) for program_id, rules in own.items()}
 
 
+def _may_move_sql(
+    rule_sets: dict[int, RuleSet], default: RuleSet
+) -> Callable[[str], tuple[str, list[Any]]]:
+    """A SQL condition true for the partnerships whose first step some rule allows: the entry
+    rule of the next stage or the regression rule of the previous one, per program and stage.
+    Its size grows with programs and stages, never with partnerships."""
+
+    def condition(table: str) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        scopes: list[tuple[str, list[Any], RuleSet]] = [
+            (f"{table}.program_id = %s", [program_id], rules)
+            for program_id, rules in rule_sets.items()
+        ]
+        scopes.append((f"NOT ({table}.program_id = ANY(%s))", [list(rule_sets)], default))
+        for scope_sql, scope_params, rules in scopes:
+            for stage in STAGE_ORDER:
+                nxt, prev = next_stage(stage), previous_stage(stage)
+                candidates = [
+                    rules.entry(nxt) if nxt else None,
+                    rules.regression(prev) if prev else None,
+                ]
+                rule_sql = [r.sql(table) for r in candidates if r is not None]
+                if not rule_sql:
+                    continue
+                any_rule = " OR ".join(sql for sql, _ in rule_sql)
+                clauses.append(f"({scope_sql} AND {table}.stage = %s AND ({any_rule}))")
+                params.extend([*scope_params, stage, *(p for _, ps in rule_sql for p in ps)])
+        return "(" + (" OR ".join(clauses) or "FALSE") + ")", params
+
+    return condition
+
+
 def _plan_row(row: dict[str, Any], rules: RuleSet) -> list[tuple[str, str, str]]:
     steps: list[tuple[str, str, str]] = []
     stage = row["stage"]
@@ -103,7 +136,9 @@ def journey_plan(
 ) -> list[PlannedMove]:
     """The moves the rules would make now, for every active partnership of the vendor (or the
     given ones), without writing anything. Two queries whatever the number of partnerships:
-    the rules, and one SELECT computing every metric the rules use for every partnership.
+    the rules, and one SELECT computing every metric the rules use for every partnership and
+    returning only those a rule may move (the rules are translated to SQL; Python then walks
+    each returned partnership through the stages with the same rules).
 
     A partnership moves forward one stage per satisfied entry rule, as far as the rules take
     it (one step each, recorded separately); without a forward move, a regression rule may
@@ -120,6 +155,7 @@ def journey_plan(
         as_of=as_of,
         partnership_ids=partnership_ids,
         statuses=EVALUATED_STATUSES,
+        where=_may_move_sql(rule_sets, default),
     )
     missing = sorted(alias for alias, ok in available.items() if not ok)
     plan = []

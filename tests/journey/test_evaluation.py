@@ -349,3 +349,25 @@ def test_tasks_evaluate_one_vendor_or_one_partnership(vendor):
     assert journey_evaluate_vendor_task(vendor.pk) == {"planned": 1, "moved": 1}
     assert journey_evaluate_vendor_task(vendor.pk) == {"planned": 0, "moved": 0}
     assert Certification.objects.for_vendor(vendor).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("condition", "moves"),
+    [
+        ({"metric": "days_since_approval", "op": "gte", "value": 0}, {"approved"}),
+        ({"metric": "days_since_approval", "op": "lt", "value": 10_000}, {"approved"}),
+        ({"metric": "approved", "op": "eq", "value": 0}, {"applied"}),
+        ({"metric": "certifications_passed", "op": "lte", "value": 0}, {"approved", "applied"}),
+        ({"metric": "paying_customers", "op": "gt", "value": 0}, set()),  # no ledger: 0
+    ],
+)
+def test_sql_prefilter_and_python_rules_agree_including_null_metrics(vendor, condition, moves):
+    program = ProgramFactory(vendor=vendor)
+    StageRuleFactory(program=program, criteria=[[condition]])
+    partnerships = {
+        "approved": PartnershipFactory(program=program),
+        "applied": PartnershipFactory(program=program, status="applied", approved_at=None),
+    }
+    journey_evaluate(vendor=vendor)
+    moved = {name for name, p in partnerships.items() if _stage(p) == Stage.ACTIVATION}
+    assert moved == moves
