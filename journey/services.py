@@ -32,6 +32,7 @@ from journey.rules import Rule, RuleSet, rules_validate
 from journey.stages import STAGE_ORDER
 from partnerhub.accounts.models import User
 from partnerhub.api.models import APIKey
+from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.models import Event
 from partnerhub.webhooks.services import event_record
@@ -336,11 +337,14 @@ def stage_rules_dry_run(
 def stage_rules_save(
     *, vendor: Vendor, program_id: str, rules: Any, actor: User | None
 ) -> list[StageRule]:
-    """Replace the program's own stage rules (stages without one use the defaults). Invalid
-    rules raise ``ValidationError`` naming the field, and nothing is written."""
+    """Replace the program's own stage rules (stages without one use the defaults), with an
+    audit entry (before/after). Invalid rules raise ``ValidationError`` naming the field, and
+    nothing is written."""
     program = _program(vendor=vendor, program_id=program_id)
     parsed = rules_validate(rules)
-    StageRule.objects.for_vendor(vendor).filter(program=program).delete()
+    own = StageRule.objects.for_vendor(vendor).filter(program=program)
+    before = [{"stage": r.stage, "kind": r.kind, "criteria": r.criteria} for r in own]
+    own.delete()
     saved = [
         StageRule.objects.for_vendor(vendor).create(
             vendor=vendor,
@@ -352,12 +356,14 @@ def stage_rules_save(
         )
         for rule in parsed
     ]
-    event_record(
+    audit_record(
         vendor=vendor,
-        type="program.stage_rules_changed",
-        data={"program": program.public_id, "rules": rules_json(parsed)},
-        actor_type="user" if actor else "system",
-        actor_id=actor.public_id if actor else "",
+        action="program.stage_rules_changed",
+        target_type="program",
+        target_id=program.public_id,
+        actor=actor,
+        before={"rules": before},
+        after={"rules": rules_json(parsed)},
     )
     return saved
 

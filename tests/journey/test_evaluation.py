@@ -14,6 +14,7 @@ from journey.services import (
 )
 from journey.stages import Stage
 from journey.tasks import journey_evaluate_partnership_task, journey_evaluate_vendor_task
+from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
 from partners.models import CertificationAttempt, Partner, Partnership
 from programs.models import Certification
@@ -74,6 +75,9 @@ def test_rules_move_one_stage_per_step_and_record_each_step(vendor):
     partnership = PartnershipFactory(program=program)
     CertificationAttemptFactory(partnership=partnership)
     CourseProgressFactory.create_batch(2, partnership=partnership)
+    audit = AuditEntry.objects.for_vendor(vendor).get(action="program.stage_rules_changed")
+    assert audit.target_id == program.public_id
+    assert [r["stage"] for r in audit.after["rules"]] == ["activation", "investment"]
 
     journey_evaluate(vendor=vendor)
 
