@@ -88,12 +88,18 @@ def test_at_risk_are_approved_partnerships_past_their_target_without_activation(
     assert slipping_partnerships(vendor=vendor) is None  # needs the payouts ledger
 
 
-def test_digest_goes_to_managers_once_a_day(vendor, owner, manager, viewer):
-    program = ProgramFactory(vendor=vendor)
-    PartnershipFactory(program=program, approved_at=timezone.now() - dt.timedelta(days=100))
-    with_callbacks = journey_risk_digest_task(vendor.pk, "2026-11-20")
-    assert with_callbacks == {"sent": True}
-    assert journey_risk_digest_task(vendor.pk, "2026-11-20") == {"sent": False}
+def test_digest_goes_to_managers_once_a_day(
+    vendor, owner, manager, viewer, django_capture_on_commit_callbacks
+):
+    program = ProgramFactory(vendor=vendor, name="Alpha")
+    late = PartnershipFactory(program=program, approved_at=timezone.now() - dt.timedelta(days=100))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert journey_risk_digest_task(vendor.pk, "2026-11-20") == {"sent": True}
+        assert journey_risk_digest_task(vendor.pk, "2026-11-20") == {"sent": False}
+    [sent] = mail.outbox
+    assert sorted(sent.to) == sorted([owner.email, manager.email])
+    assert sent.subject == "Acme Analytics: 1 partnership(s) at risk, 0 slipping"
+    assert f"{late.partner.name} (Alpha)" in sent.body
     digest = RiskDigest.objects.for_vendor(vendor).get()
     assert digest.at_risk_count == 1
     assert digest.recipients == sorted([owner.email, manager.email])
