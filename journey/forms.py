@@ -12,7 +12,9 @@ from programs.models import Program
 
 class FunnelFilterForm(forms.Form):
     group_by = forms.ChoiceField(
-        choices=[(g, g.replace("_", " ").capitalize()) for g in GROUPINGS], required=False
+        choices=[(g, g.replace("_", " ").capitalize()) for g in GROUPINGS if g != "all"],
+        required=False,
+        initial="program",
     )
     program = forms.ModelChoiceField(
         queryset=Program.objects.none(), required=False, to_field_name="public_id"

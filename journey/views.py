@@ -72,10 +72,11 @@ class FunnelView(VendorDashboardView):
         context.update(
             form=form,
             stages=STAGE_ORDER,
-            steps=STEPS,
+            steps=[step.replace("_to_", " → ").capitalize() for step in STEPS],
             overall=overall[0] if overall else None,
             groups=groups,
             group_by=group_by,
+            group_label="join month" if group_by == "cohort" else group_by.replace("_", " "),
             cohorts=cohorts,
             programs=Program.objects.for_vendor(self.vendor),
             chart={

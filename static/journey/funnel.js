@@ -15,6 +15,7 @@ document.addEventListener("DOMContentLoaded", function () {
     },
     options: {
       indexAxis: "y",
+      animation: false,
       responsive: true,
       plugins: { legend: { position: "bottom" } },
       scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
