@@ -123,7 +123,11 @@ def _plan_row(row: dict[str, Any], rules: RuleSet) -> list[tuple[str, str, str]]
         stage = nxt
     if not steps and (prev := previous_stage(stage)):
         regression = rules.regression(prev)
-        if regression is not None and regression.matches(row):
+        entry = rules.entry(stage)
+        # Only fall back when the partnership would not qualify for its stage any more, so
+        # that an entry rule and a regression rule can never move it back and forth.
+        still_entitled = entry is not None and entry.matches(row)
+        if regression is not None and regression.matches(row) and not still_entitled:
             steps.append((stage, prev, regression.label))
     return steps
 

@@ -30,7 +30,16 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 CERTIFIED = [[{"metric": "certifications_passed", "op": "gte", "value": 1}]]
+BACK_WHEN_UNCERTIFIED = {
+    "stage": "recruitment",
+    "kind": "regression",
+    "criteria": [[{"metric": "certifications_passed", "op": "eq", "value": 0}]],
+}
 TWO_COURSES = [[{"metric": "onboarding_courses_completed", "op": "gte", "value": 2}]]
+
+
+def _rules(program, rules):
+    stage_rules_save(vendor=program.vendor, program_id=program.public_id, actor=None, rules=rules)
 
 
 def _stage(partnership):
@@ -63,11 +72,9 @@ def test_certified_partnership_moves_to_activation_with_rule_and_metrics(vendor)
 
 def test_rules_move_one_stage_per_step_and_record_each_step(vendor):
     program = ProgramFactory(vendor=vendor)
-    stage_rules_save(
-        vendor=vendor,
-        program_id=program.public_id,
-        actor=None,
-        rules=[
+    _rules(
+        program,
+        [
             {"stage": "activation", "criteria": CERTIFIED},
             {"stage": "investment", "criteria": TWO_COURSES},
         ],
@@ -92,22 +99,30 @@ def test_rules_move_one_stage_per_step_and_record_each_step(vendor):
 
 def test_regression_rule_moves_back_one_stage(vendor):
     program = ProgramFactory(vendor=vendor)
-    stage_rules_save(
-        vendor=vendor,
-        program_id=program.public_id,
-        actor=None,
-        rules=[
-            {
-                "stage": "recruitment",
-                "kind": "regression",
-                "criteria": [[{"metric": "certifications_passed", "op": "eq", "value": 0}]],
-            }
-        ],
+    _rules(
+        program,
+        [BACK_WHEN_UNCERTIFIED],
     )
     partnership = PartnershipFactory(program=program, stage="activation")
     journey_evaluate(vendor=vendor)
     assert _stage(partnership) == Stage.RECRUITMENT
     assert StageTransition.objects.for_vendor(vendor).get().rule == "recruitment regression"
+
+
+def test_regression_never_undoes_what_the_entry_rule_still_grants(vendor):
+    program = ProgramFactory(vendor=vendor)
+    _rules(
+        program,
+        [
+            {"stage": "activation", "criteria": [[{"metric": "approved", "value": 1}]]},
+            BACK_WHEN_UNCERTIFIED,
+        ],
+    )
+    partnership = PartnershipFactory(program=program)
+    for _ in range(3):
+        journey_evaluate(vendor=vendor)
+    assert _stage(partnership) == Stage.ACTIVATION
+    assert StageTransition.objects.for_vendor(vendor).count() == 1
 
 
 def test_imported_partnership_in_interest_moves_to_recruitment_when_invited(vendor):
