@@ -10,4 +10,4 @@ app = Celery("partnerhub")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 # autodiscover looks for <app>.tasks in INSTALLED_APPS; platform apps live in partnerhub.*
-app.autodiscover_tasks(["partnerhub.tenancy"])
+app.autodiscover_tasks(["partnerhub.tenancy", "partnerhub.api", "partnerhub.webhooks"])

@@ -14,6 +14,9 @@ urlpatterns = [
     path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
     path("portal/", include("partners.urls_portal")),
     path("app/", include("partnerhub.tenancy.urls")),
+    path("app/<slug:vendor_slug>/", include("programs.urls")),
+    path("app/<slug:vendor_slug>/", include("partners.urls")),
+    path("app/", include("partnerhub.webhooks.urls")),
     path("app/", include("journey.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]

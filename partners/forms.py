@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from partners.models import Partnership
 from programs.models import JoinSource, PartnerPersona, Program
 
 
@@ -78,8 +79,6 @@ class PartnershipEditForm(forms.Form):
     status = forms.ChoiceField(choices=[])
 
     def __init__(self, *args: Any, vendor: Any, **kwargs: Any) -> None:
-        from partners.models import Partnership
-
         super().__init__(*args, **kwargs)
         self.fields["persona"].queryset = PartnerPersona.objects.for_vendor(vendor)  # type: ignore[attr-defined]
         self.fields["join_source"].queryset = JoinSource.objects.for_vendor(vendor)  # type: ignore[attr-defined]

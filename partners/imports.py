@@ -30,7 +30,7 @@ from programs.models import JoinSource, PartnerPersona, Program
 
 IMPORT_MAX_BYTES = 2 * 1024 * 1024  # 2 MB: ~20,000 ordinary rows
 IMPORT_MAX_ROWS = 10_000
-COLUMNS = ("email", "name", "company_name", "persona", "join_source")
+EMAIL_MAX_LENGTH = Partner._meta.get_field("email").max_length or 254
 
 
 def _read_rows(content: bytes) -> list[dict[str, str]]:
@@ -89,6 +89,8 @@ def partners_import_csv(
             validate_email(email)
         except ValidationError:
             reason = "invalid e-mail address" if email else "e-mail address missing"
+        if not reason and len(email) > EMAIL_MAX_LENGTH:
+            reason = f"e-mail address longer than {EMAIL_MAX_LENGTH} characters"
         if not reason and email in valid:
             reason = f"same e-mail as row {valid[email][0]}"
         if not reason and row.get("persona") and row["persona"].lower() not in personas:

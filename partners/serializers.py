@@ -20,6 +20,14 @@ class PublicIdField(serializers.RelatedField[Any, Any, str]):
         kwargs["read_only"] = True
         super().__init__(**kwargs)
 
+    def bind(self, field_name: str, parent: Any) -> None:
+        super().bind(field_name, parent)
+        # Nullable exactly when the model's foreign key is, so the schema says so too.
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None:
+            model_field = model._meta.get_field(self.source or field_name)
+            self.allow_null = bool(getattr(model_field, "null", False))
+
     def to_representation(self, value: Any) -> str:
         return str(value.public_id)
 

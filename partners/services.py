@@ -24,12 +24,14 @@ from django.utils import timezone
 from journey.services import partnership_evaluate_soon
 from journey.stages import Stage
 from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Application, Partner, Partnership, PartnerUser
 from partners.serializers import application_data, partnership_data
 from programs.models import JoinSource, PartnerPersona, Program
 from programs.selectors import join_source_resolve, persona_suggest
+from programs.services import join_source_for_partner_referral
 
 _CODE_ALPHABET = string.ascii_lowercase + string.digits
 
@@ -58,7 +60,10 @@ class Tracking:
         )
 
 
-def _actor(user: User | None) -> dict[str, str]:
+def _actor(user: User | None, api_key_id: str = "") -> dict[str, str]:
+    """Who made a change, for the event: a dashboard user, an API key, or the system."""
+    if api_key_id:
+        return {"actor_type": "api_key", "actor_id": api_key_id}
     if user is None:
         return {"actor_type": "system", "actor_id": ""}
     return {"actor_type": "user", "actor_id": user.public_id}
@@ -179,7 +184,9 @@ def _decide(
     return now
 
 
-def _approve(application: Application, *, actor: User | None, reason: str) -> None:
+def _approve(
+    application: Application, *, actor: User | None, reason: str, api_key_id: str = ""
+) -> None:
     now = _decide(application, status=Application.Status.APPROVED, actor=actor, reason=reason)
     partnership = application.partnership
     partnership.status = Partnership.Status.APPROVED
@@ -190,13 +197,13 @@ def _approve(application: Application, *, actor: User | None, reason: str) -> No
         vendor=application.vendor,
         type="application.approved",
         data=application_data(application),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     event_record(
         vendor=application.vendor,
         type="partnership.updated",
         data={**partnership_data(partnership), "changed": ["status", "approved_at"]},
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     _send_on_commit(
         to=partnership.partner.email,
@@ -255,6 +262,8 @@ def application_submit(
         referrer=tracking.referrer,
         referred_by_partner=recruiter is not None,
     )
+    if recruiter is not None and join_source is None:
+        join_source = join_source_for_partner_referral(vendor=vendor)
     persona = persona_suggest(vendor=vendor, program=program, answers=clean_answers)
     track_fields = {**tracking.utm, "referrer": tracking.referrer}
     try:
@@ -319,18 +328,28 @@ def _pending_application(*, vendor: Vendor, application_id: str) -> Application:
 
 @transaction.atomic
 def application_approve(
-    *, vendor: Vendor, application_id: str, actor: User | None, reason: str = ""
+    *,
+    vendor: Vendor,
+    application_id: str,
+    actor: User | None,
+    reason: str = "",
+    api_key_id: str = "",
 ) -> Application:
     """Approve a pending application: its partnership becomes approved (once; a decided
     application is refused). Raises ``Application.DoesNotExist`` for another vendor's id."""
     application = _pending_application(vendor=vendor, application_id=application_id)
-    _approve(application, actor=actor, reason=reason.strip())
+    _approve(application, actor=actor, reason=reason.strip(), api_key_id=api_key_id)
     return application
 
 
 @transaction.atomic
 def application_reject(
-    *, vendor: Vendor, application_id: str, actor: User | None, reason: str
+    *,
+    vendor: Vendor,
+    application_id: str,
+    actor: User | None,
+    reason: str,
+    api_key_id: str = "",
 ) -> Application:
     """Reject a pending application with a reason the partner receives by e-mail."""
     reason = (reason or "").strip()
@@ -345,13 +364,13 @@ def application_reject(
         vendor=vendor,
         type="application.rejected",
         data=application_data(application),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     event_record(
         vendor=vendor,
         type="partnership.updated",
         data={**partnership_data(partnership), "changed": ["status"]},
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     _send_on_commit(
         to=partnership.partner.email,
@@ -409,6 +428,7 @@ def partnership_invite(
     actor: User | None,
     portal_url: str = "",
     send_email: bool = True,
+    api_key_id: str = "",
 ) -> Partnership:
     """Invite a partner by e-mail into a program: the partnership is approved at once (the
     vendor chose them) and starts in *recruitment*. A partner already in the program is
@@ -442,7 +462,7 @@ def partnership_invite(
         vendor=vendor,
         type="partnership.created",
         data=partnership_data(partnership),
-        **_actor(actor),
+        **_actor(actor, api_key_id),
     )
     if send_email:
         _send_on_commit(
@@ -459,6 +479,7 @@ def partnership_update(
     vendor: Vendor,
     partnership_id: str,
     actor: User | None,
+    api_key_id: str = "",
     **changes: Any,
 ) -> Partnership:
     """A manager's correction of persona, join source, recruiter or status. Ids are public
@@ -487,6 +508,16 @@ def partnership_update(
         status = changes.pop("status")
         if status not in Partnership.Status.values:
             raise ValidationError({"status": "Unknown status."})
+        if status != partnership.status:
+            audit_record(
+                vendor=vendor,
+                actor=actor,
+                action="partnership.status_changed",
+                target_type="partnership",
+                target_id=partnership.public_id,
+                before={"status": partnership.status},
+                after={"status": status},
+            )
         if status == Partnership.Status.APPROVED and partnership.approved_at is None:
             partnership.approved_at = timezone.now()
         if status == Partnership.Status.ENDED:
@@ -501,7 +532,7 @@ def partnership_update(
             vendor=vendor,
             type="partnership.updated",
             data={**partnership_data(partnership), "changed": changed},
-            **_actor(actor),
+            **_actor(actor, api_key_id),
         )
     return partnership
 

@@ -8,7 +8,7 @@ of the first visit (kept in a hidden field).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
@@ -19,7 +19,10 @@ from programs.selectors import program_for_public_page
 
 @require_http_methods(["GET", "POST"])
 def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpResponse:
-    program = program_for_public_page(vendor_slug=vendor, program_slug=program_slug)
+    try:
+        program = program_for_public_page(vendor_slug=vendor, program_slug=program_slug)
+    except Http404:
+        return render(request, "partners/public/not_found.html", status=404)
     user = request.user if request.user.is_authenticated else None
     email = getattr(user, "email", "")
     if request.method == "POST":

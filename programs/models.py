@@ -68,6 +68,26 @@ class Program(TenantModel):
     #   "boolean", "required": true, "choices": ["..."]}]
     application_fields = models.JSONField(default=list, blank=True)
 
+    # What a manager sets (dashboard form and API input alike).
+    EDITABLE_FIELDS = (
+        "name",
+        "slug",
+        "kind",
+        "status",
+        "currency",
+        "application_mode",
+        "attribution_window_days",
+        "attribution_model",
+        "hold_period_days",
+        "payout_threshold_amount",
+        "payout_schedule",
+        "activation_target_days",
+        "terms",
+        "landing_headline",
+        "landing_body",
+        "application_fields",
+    )
+
     public_id_prefix = "prg"
 
     class Meta(TenantModel.Meta):
@@ -110,6 +130,19 @@ class PartnerPersona(TenantModel):
     )
     activation_target_days = models.PositiveIntegerField(
         null=True, blank=True, help_text="Overrides the program's activation target."
+    )
+
+    EDITABLE_FIELDS = (
+        "name",
+        "description",
+        "wants",
+        "needs",
+        "goals",
+        "pains",
+        "preferred_channels",
+        "typical_partner_type",
+        "onboarding_track",
+        "activation_target_days",
     )
 
     public_id_prefix = "per"

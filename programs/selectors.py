@@ -43,6 +43,10 @@ def join_source_list(*, vendor: Vendor) -> QuerySet[JoinSource]:
     return JoinSource.objects.for_vendor(vendor).order_by("name")
 
 
+def course_list(*, vendor: Vendor) -> QuerySet[Course]:
+    return Course.objects.for_vendor(vendor).select_related("program", "persona")
+
+
 def _as_number(value: Any) -> float | None:
     try:
         return float(value)

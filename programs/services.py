@@ -141,11 +141,6 @@ def persona_rule_create(
     )
 
 
-@transaction.atomic
-def persona_rule_delete(*, vendor: Vendor, rule_id: str) -> None:
-    PersonaRule.objects.for_vendor(vendor).filter(public_id=rule_id).delete()
-
-
 _CODE_TAKEN = "Another join source uses this tracking code."
 
 
@@ -164,6 +159,15 @@ def join_source_update(*, vendor: Vendor, join_source_id: str, **fields: Any) ->
     return _save(source, unique_field="code", unique_message=_CODE_TAKEN)
 
 
+def _targets(*, vendor: Vendor, program_id: str | None, persona_id: str | None) -> dict[str, Any]:
+    """The program and persona an onboarding item is required for (both empty: every
+    partnership of the vendor)."""
+    return {
+        "program": _own(Program, vendor=vendor, public_id=program_id, field="program_id"),
+        "persona": _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id"),
+    }
+
+
 @transaction.atomic
 def course_create(
     *,
@@ -174,15 +178,35 @@ def course_create(
     **fields: Any,
 ) -> Course:
     """Create a course required for a program, a persona, or every partnership."""
-    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
-    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
-    return _save(Course(vendor=vendor, program=program, persona=persona, title=title, **fields))
+    targets = _targets(vendor=vendor, program_id=program_id, persona_id=persona_id)
+    return _save(Course(vendor=vendor, title=title, **targets, **fields))
+
+
+@transaction.atomic
+def course_update(
+    *,
+    vendor: Vendor,
+    course_id: str,
+    program_id: str | None = None,
+    persona_id: str | None = None,
+    **fields: Any,
+) -> Course:
+    course = Course.objects.for_vendor(vendor).get(public_id=course_id)
+    _assign(course, _targets(vendor=vendor, program_id=program_id, persona_id=persona_id))
+    _assign(course, fields)
+    return _save(course)
 
 
 @transaction.atomic
 def lesson_create(*, vendor: Vendor, course_id: str, title: str, **fields: Any) -> Lesson:
+    """Add a lesson to a course; a link lesson needs a URL and a file lesson a file."""
     course = _own(Course, vendor=vendor, public_id=course_id, field="course_id")
-    return _save(Lesson(vendor=vendor, course=course, title=title, **fields))
+    lesson = Lesson(vendor=vendor, course=course, title=title, **fields)
+    if lesson.kind == Lesson.Kind.LINK and not lesson.url:
+        raise ValidationError({"url": "A link lesson needs a URL."})
+    if lesson.kind == Lesson.Kind.FILE and not lesson.file:
+        raise ValidationError({"file": "A file lesson needs a file."})
+    return _save(lesson)
 
 
 def validate_questions(questions: Any) -> None:
@@ -211,15 +235,44 @@ def certification_create(
 ) -> Certification:
     """Create a quiz certification; every question must have a valid right answer."""
     validate_questions(questions)
-    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
-    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
+    targets = _targets(vendor=vendor, program_id=program_id, persona_id=persona_id)
     return _save(
-        Certification(
-            vendor=vendor,
-            program=program,
-            persona=persona,
-            title=title,
-            questions=questions,
-            **fields,
-        )
+        Certification(vendor=vendor, title=title, questions=questions, **targets, **fields)
     )
+
+
+@transaction.atomic
+def certification_update(
+    *,
+    vendor: Vendor,
+    certification_id: str,
+    program_id: str | None = None,
+    persona_id: str | None = None,
+    **fields: Any,
+) -> Certification:
+    certification = Certification.objects.for_vendor(vendor).get(public_id=certification_id)
+    if "questions" in fields:
+        validate_questions(fields["questions"])
+    _assign(certification, _targets(vendor=vendor, program_id=program_id, persona_id=persona_id))
+    _assign(certification, fields)
+    return _save(certification)
+
+
+@transaction.atomic
+def join_source_for_partner_referral(*, vendor: Vendor) -> JoinSource:
+    """The vendor's partner-referral join source, created on first use so that a partner
+    referred by another partner is always recorded as such."""
+    source = (
+        JoinSource.objects.for_vendor(vendor)
+        .filter(kind=JoinSource.Kind.PARTNER_REFERRAL, is_active=True)
+        .order_by("id")
+        .first()
+    )
+    if source is not None:
+        return source
+    source, _ = JoinSource.objects.for_vendor(vendor).get_or_create(
+        vendor=vendor,
+        code="partner-referral",
+        defaults={"name": "Partner referral", "kind": JoinSource.Kind.PARTNER_REFERRAL},
+    )
+    return source

@@ -12,7 +12,16 @@ import factory
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from partnerhub.webhooks.models import (
+    DeliveryStatus,
+    Event,
+    WebhookDelivery,
+    WebhookDeliveryAttempt,
+    WebhookEndpoint,
+)
+from partnerhub.webhooks.services import webhook_secret_generate
 
 
 class TenantFactory(factory.django.DjangoModelFactory):
@@ -191,6 +200,60 @@ class PartnerImportFactory(TenantFactory):
     vendor = factory.SubFactory(VendorFactory)
     program = factory.SubFactory(ProgramFactory, vendor=factory.SelfAttribute("..vendor"))
     checksum = "0" * 64
+
+
+class EventFactory(TenantFactory):
+    class Meta:
+        model = Event
+
+    vendor = factory.SubFactory(VendorFactory)
+    type = "partnership.created"
+    data = factory.LazyAttribute(lambda o: {"id": "ptn_test", "status": "active"})
+    actor_type = "system"
+
+
+class WebhookEndpointFactory(TenantFactory):
+    class Meta:
+        model = WebhookEndpoint
+
+    vendor = factory.SubFactory(VendorFactory)
+    url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/partnerhub")
+    event_types = factory.LazyFunction(lambda: ["*"])
+    secret = factory.LazyFunction(webhook_secret_generate)
+
+
+class WebhookDeliveryFactory(TenantFactory):
+    class Meta:
+        model = WebhookDelivery
+
+    vendor = factory.SubFactory(VendorFactory)
+    endpoint = factory.SubFactory(WebhookEndpointFactory, vendor=factory.SelfAttribute("..vendor"))
+    event = factory.SubFactory(EventFactory, vendor=factory.SelfAttribute("..vendor"))
+    status = DeliveryStatus.FAILED
+    attempt_count = 1
+
+
+class AuditEntryFactory(TenantFactory):
+    class Meta:
+        model = AuditEntry
+
+    vendor = factory.SubFactory(VendorFactory)
+    actor_label = "system"
+    action = "api_key.created"
+    target_type = "api_key"
+    target_id = factory.Sequence(lambda n: f"key_{n:06d}")
+
+
+class WebhookDeliveryAttemptFactory(TenantFactory):
+    class Meta:
+        model = WebhookDeliveryAttempt
+
+    vendor = factory.SubFactory(VendorFactory)
+    delivery = factory.SubFactory(WebhookDeliveryFactory, vendor=factory.SelfAttribute("..vendor"))
+    number = 1
+    succeeded = False
+    response_status = factory.LazyAttribute(lambda o: 200 if o.succeeded else 500)
+    duration_ms = 42
 
 
 # --- journey -------------------------------------------------------------------------------

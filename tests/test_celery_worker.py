@@ -1,10 +1,8 @@
 """The nightly tenant health summary, run through a real Celery worker on the real broker."""
 
 import datetime as dt
-import time
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.utils import timezone
 
 from partnerhub.celery import app
@@ -12,22 +10,7 @@ from partnerhub.tenancy.models import VendorHealthSnapshot
 from partnerhub.tenancy.services import invitation_create, vendor_health_summary_compute
 from partnerhub.tenancy.tasks import vendor_health_summary_fanout_task
 from tests.factories import MembershipFactory
-
-
-@pytest.fixture
-def celery_worker():
-    app.control.purge()
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
-        yield worker
-
-
-def _wait_for(predicate, timeout=20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
+from tests.waiting import wait_for
 
 
 @pytest.mark.worker
@@ -42,7 +25,7 @@ def test_nightly_health_summary_runs_per_vendor_on_a_real_worker(
     assert result.get(timeout=20) == 2  # one task per vendor
 
     snapshots = VendorHealthSnapshot.objects.unscoped().filter(day=dt.date(2026, 11, 20))
-    assert _wait_for(lambda: snapshots.count() == 2)
+    assert wait_for(lambda: snapshots.count() == 2)
     acme = snapshots.get(vendor=vendor).metrics
     assert acme["members"] == 2
     assert acme["members_by_role"] == {"owner": 1, "admin": 0, "manager": 1, "viewer": 0}
@@ -52,7 +35,7 @@ def test_nightly_health_summary_runs_per_vendor_on_a_real_worker(
     # A re-run (a redelivery, or beat firing twice) updates, never duplicates.
     MembershipFactory(vendor=vendor)
     assert vendor_health_summary_fanout_task.delay(day).get(timeout=20) == 2
-    assert _wait_for(lambda: snapshots.get(vendor=vendor).metrics["members"] == 3)
+    assert wait_for(lambda: snapshots.get(vendor=vendor).metrics["members"] == 3)
     assert snapshots.count() == 2
 
 

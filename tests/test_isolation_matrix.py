@@ -20,10 +20,12 @@ from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
     CourseFactory,
+    EventFactory,
     InvitationFactory,
     JoinSourceFactory,
     LessonFactory,
@@ -35,6 +37,8 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
     VendorFactory,
+    WebhookDeliveryFactory,
+    WebhookEndpointFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -96,17 +100,21 @@ def _methods(callback: Callable[..., Any]) -> set[str]:
     return {"GET", "POST"}  # function views: try both
 
 
-def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[Route]:
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str = "", outer: tuple[str, ...] = ()
+) -> Iterator[Route]:
     for entry in patterns:
         if isinstance(entry, URLResolver):
             ns = namespace
             if entry.namespace:
                 ns = f"{namespace}{entry.namespace}:"
-            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns)
+            # Kwargs captured by an include()'s own prefix (app/<vendor_slug>/) count too.
+            captured = (*outer, *entry.pattern.regex.groupindex)
+            yield from _walk(entry.url_patterns, prefix + str(entry.pattern), ns, captured)
         elif isinstance(entry, URLPattern):
             path = prefix + str(entry.pattern)
             name = f"{namespace}{entry.name}" if entry.name else None
-            kwargs = list(entry.pattern.regex.groupindex)
+            kwargs = [*outer, *entry.pattern.regex.groupindex]
             yield Route(path, name, kwargs, _methods(entry.callback))
 
 
@@ -143,6 +151,16 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "partnership_id": lambda v: PartnershipFactory(program=ProgramFactory(vendor=v)).public_id,
     "application_id": lambda v: ApplicationFactory(partnership__program__vendor=v).public_id,
     "import_id": lambda v: PartnerImportFactory(vendor=v).public_id,
+    "course_id": lambda v: CourseFactory(vendor=v).public_id,
+    "certification_id": lambda v: CertificationFactory(vendor=v).public_id,
+    "event_id": lambda v: EventFactory(vendor=v).public_id,
+    "webhook_endpoint_id": lambda v: WebhookEndpointFactory(vendor=v).public_id,
+    # A delivery of the endpoint made just above, so nested URLs name a consistent pair.
+    "delivery_id": lambda v: (
+        WebhookDeliveryFactory(
+            vendor=v, endpoint=WebhookEndpoint.objects.for_vendor(v).latest("id")
+        ).public_id
+    ),
 }
 
 
@@ -281,6 +299,10 @@ def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(w
                 for marker in _foreign_markers(world):
                     assert marker not in body, f"{url} leaked {marker}"
             covered += 1
+    # Their endpoint (with its delivery) survived every DELETE/PATCH.
+    theirs = WebhookEndpoint.objects.for_vendor(world["theirs"])
+    assert theirs.filter(enabled=True).count() == 1
+    assert not WebhookDelivery.objects.for_vendor(world["theirs"]).filter(status="pending").exists()
     with capsys.disabled():
         print(f"isolation matrix: {covered} API route/method pairs checked against another vendor")
     assert covered > 0

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.db import transaction
 from django.db.models import Model, QuerySet
+from django.http import HttpRequest
 from rest_framework import generics, viewsets
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from partnerhub.api import idempotency
 from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.tenancy.context import set_current_vendor
 from partnerhub.tenancy.models import Role, Vendor
@@ -34,13 +38,51 @@ class VendorScopedMixin:
                 "scope_queryset() instead."
             )
 
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if not idempotency.wants_idempotency(request):
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        # The request's writes and its idempotency record commit (or roll back) together.
+        with transaction.atomic():
+            response = super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+            if response.status_code >= 500:
+                transaction.set_rollback(True)
+            return response
+
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        claim = idempotency.wants_idempotency(request)
+        if claim:
+            # Read the raw body before anything parses it: it is part of the fingerprint.
+            body = request._request.body
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         # Authentication and permissions passed: enter the key's vendor scope. The
         # VendorScopeMiddleware resets it when the request ends.
         principal = request.user
         assert isinstance(principal, APIKeyPrincipal)
         set_current_vendor(principal.vendor)
+        if claim:
+            self.idempotency_record = idempotency.idempotency_claim(
+                vendor=principal.vendor,
+                key=request.META[idempotency.META_KEY],
+                method=request.method or "POST",
+                path=request.path,
+                body=body,
+            )
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, idempotency.IdempotentReplay):
+            return idempotency.idempotency_replay_response(exc.record)
+        return super().handle_exception(exc)  # type: ignore[misc]
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        record = getattr(self, "idempotency_record", None)
+        if record is not None and isinstance(response, Response) and response.status_code < 500:
+            idempotency.idempotency_store(record=record, response=response)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+
+    def rate_limit_cost(self, request: Request) -> int:
+        """How many units of the key's rate limit this request uses: one, except for bulk
+        endpoints, which override this (see ``BulkRateLimitMixin``) to count their items."""
+        return 1
 
     @property
     def vendor(self) -> Vendor:
@@ -58,6 +100,17 @@ class VendorScopedMixin:
 
     def scope_queryset(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         return queryset
+
+
+class BulkRateLimitMixin:
+    """For bulk endpoints: each item of the list in ``bulk_items_field`` costs one unit."""
+
+    bulk_items_field: ClassVar[str] = "items"
+
+    def rate_limit_cost(self, request: Request) -> int:
+        data = request.data
+        items = data.get(self.bulk_items_field) if isinstance(data, dict) else data
+        return max(1, len(items)) if isinstance(items, list) else 1
 
 
 class VendorAPIView(VendorScopedMixin, APIView):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 from partnerhub.tenancy.models import Role, TenantModel, vendor_public_id_constraint
@@ -40,3 +41,56 @@ class APIKey(TenantModel):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class VendorAPISettings(TenantModel):
+    """Per-vendor API limits. A vendor without a row gets the platform defaults
+    (``settings.API_RATE_LIMIT_PER_MINUTE``); support raises or lowers them per vendor."""
+
+    requests_per_minute = models.PositiveIntegerField(
+        help_text="Requests (bulk items count one each) per API key per minute."
+    )
+
+    public_id_prefix = "aps"
+
+    class Meta(TenantModel.Meta):
+        verbose_name = "vendor API settings"
+        verbose_name_plural = "vendor API settings"
+        constraints = [
+            vendor_public_id_constraint(),
+            models.UniqueConstraint(fields=["vendor"], name="api_vendorapisettings_vendor_uniq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"API settings of vendor {self.vendor_id}"
+
+
+class IdempotencyRecord(TenantModel):
+    """The first response to a POST carrying ``Idempotency-Key``, kept for replays.
+
+    The row is inserted in the same transaction as the request's own writes, so a concurrent
+    request with the same key blocks on the unique index until the first one commits (then
+    replays it) or rolls back (then executes itself): one key, one execution.
+    """
+
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64)  # sha256 of method, path and body
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    response_status = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True, encoder=DjangoJSONEncoder)
+    expires_at = models.DateTimeField()
+
+    public_id_prefix = "idk"
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            vendor_public_id_constraint(),
+            models.UniqueConstraint(
+                fields=["vendor", "key"], name="api_idempotency_vendor_key_uniq"
+            ),
+        ]
+        indexes = [models.Index(fields=["expires_at"], name="api_idempotency_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"idempotency key {self.key}"

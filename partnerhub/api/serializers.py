@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
+from typing import Any
 
 from rest_framework import serializers
 
@@ -40,3 +41,35 @@ class MemberOutputSerializer(serializers.ModelSerializer[Membership]):
         model = Membership
         fields = ["id", "email", "name", "role", "created_at"]
         read_only_fields = fields
+
+
+class ErrorItemSerializer(serializers.Serializer[dict[str, Any]]):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    field = serializers.CharField(allow_null=True)
+
+
+class ErrorDetailSerializer(serializers.Serializer[dict[str, Any]]):
+    type = serializers.ChoiceField(
+        choices=[
+            "invalid_request_error",
+            "authentication_error",
+            "permission_error",
+            "not_found",
+            "conflict",
+            "rate_limit_error",
+            "api_error",
+        ]
+    )
+    code = serializers.CharField(help_text="Machine-readable reason, e.g. `required`.")
+    message = serializers.CharField()
+    field = serializers.CharField(
+        allow_null=True, help_text="The first failing field as a dotted path, or null."
+    )
+    errors = ErrorItemSerializer(many=True)  # type: ignore[assignment]
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    """Every error answer of the API has this shape."""
+
+    error = ErrorDetailSerializer()

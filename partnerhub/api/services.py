@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
-from partnerhub.api.models import APIKey
+from partnerhub.api.models import APIKey, VendorAPISettings
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Role, Vendor
 
@@ -105,3 +105,34 @@ def api_key_authenticate(*, raw_key: str) -> APIKey | None:
         APIKey.objects.unscoped().filter(pk=api_key.pk).update(last_used_at=now)
         api_key.last_used_at = now
     return api_key
+
+
+@transaction.atomic
+def vendor_api_settings_set(
+    *, vendor: Vendor, requests_per_minute: int, actor: User | None = None
+) -> VendorAPISettings:
+    """Set the vendor's per-key rate limit; every web process applies it within a minute
+    (immediately in this one)."""
+    from partnerhub.api.ratelimit import vendor_rate_limit_forget
+
+    if requests_per_minute < 1:
+        raise ValidationError({"requests_per_minute": "Allow at least one request per minute."})
+    row, _ = (
+        VendorAPISettings.objects.for_vendor(vendor)
+        .select_for_update()
+        .get_or_create(vendor=vendor, defaults={"requests_per_minute": requests_per_minute})
+    )
+    before = row.requests_per_minute
+    row.requests_per_minute = requests_per_minute
+    row.save(update_fields=["requests_per_minute", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="api_settings.updated",
+        target_type="vendor_api_settings",
+        target_id=row.public_id,
+        before={"requests_per_minute": before},
+        after={"requests_per_minute": requests_per_minute},
+    )
+    transaction.on_commit(lambda: vendor_rate_limit_forget(vendor_id=vendor.pk))
+    return row

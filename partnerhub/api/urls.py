@@ -4,9 +4,20 @@ from rest_framework.routers import SimpleRouter
 
 from journey.api import FunnelApi, PartnershipTransitionApi, PartnershipTransitionsApi
 from partnerhub.api.views import MemberViewSet, VendorApi
+from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
+from partners.api import ApplicationViewSet, PartnershipViewSet
+from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("members", MemberViewSet, basename="member")
+router.register("events", EventViewSet, basename="event")
+router.register("webhook-endpoints", WebhookEndpointViewSet, basename="webhook-endpoint")
+router.register("webhook-deliveries", WebhookDeliveryViewSet, basename="webhook-delivery")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("personas", PersonaViewSet, basename="persona")
+router.register("join-sources", JoinSourceViewSet, basename="join-source")
+router.register("partnerships", PartnershipViewSet, basename="partnership")
+router.register("applications", ApplicationViewSet, basename="application")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),

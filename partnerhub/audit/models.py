@@ -30,7 +30,11 @@ class AuditEntry(TenantModel):
     class Meta(TenantModel.Meta):
         ordering = ["-created_at"]
         constraints = [vendor_public_id_constraint()]
-        indexes = [models.Index(fields=["vendor", "target_type", "target_id"])]
+        indexes = [
+            models.Index(fields=["vendor", "target_type", "target_id"]),
+            # The audit page lists a vendor's entries newest first.
+            models.Index(fields=["vendor", "-created_at"], name="audit_vendor_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.action} on {self.target_type} {self.target_id} by {self.actor_label}"

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     # platform
     "partnerhub.accounts",
     "partnerhub.tenancy",
@@ -60,6 +61,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "partnerhub.limits.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,7 +103,15 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Server-side cursors do not survive transaction pooling (PgBouncer) and cannot carry the
+# row-level-security settings prefix (partnerhub/tenancy/rls.py).
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Row-level security on tenant tables (docs/security.md): the role web and worker processes
+# act as, and, when they log in as another role, the role to SET after connecting.
+DATABASE_RLS = env_bool("DATABASE_RLS", True)
+DATABASE_APP_ROLE = os.environ.get("DATABASE_APP_ROLE", "partnerhub_app")
+DATABASE_SESSION_ROLE = os.environ.get("DATABASE_SESSION_ROLE", "")
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 CACHES = {
@@ -137,11 +147,24 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_ADAPTER = "partnerhub.accounts.adapters.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[PartnerHub] "
+# Counted in the Redis cache (CACHES["default"]), so every web process shares the counters.
+# "key" is the e-mail address tried: the 6th failed log-in for one address within 5 minutes
+# is refused even with the right password. See docs/security.md.
 ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
 }
+# Behind a reverse proxy, rate limits must count the client's address, not the proxy's: set
+# this to the number of proxies that append to X-Forwarded-For (0 = use REMOTE_ADDR).
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+# Optional two-factor authentication (TOTP apps, with recovery codes); vendors can require it
+# for their owners (Vendor.require_mfa_for_owners).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "PartnerHub"
+# Wrong TOTP codes count against the same "login_failed" limit (5 per user per 5 minutes).
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PartnerHub <no-reply@partnerhub.local>")
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
@@ -162,9 +185,12 @@ STORAGES = {
 MEDIA_ROOT = BASE_DIR / ".data" / "media"
 MEDIA_URL = "media/"
 
-# Bodies above these sizes are refused before parsing (413 / 400), see docs.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Bodies above these sizes are refused before they are read (413), see docs/security.md.
+REQUEST_BODY_MAX_BYTES = 5 * 1024 * 1024  # JSON and form bodies
+REQUEST_UPLOAD_MAX_BYTES = 10 * 1024 * 1024  # multipart bodies (CSV imports and other files)
+# Django's own checks, for bodies without a Content-Length and for field counts (400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger uploads are streamed to a temp file
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 
 # --- REST API -----------------------------------------------------------------------------
@@ -176,11 +202,24 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["partnerhub.api.ratelimit.APIKeyRateThrottle"],
     "EXCEPTION_HANDLER": "partnerhub.api.exceptions.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "partnerhub.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": None,
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%S.%fZ",
 }
+# Requests per API key per minute, unless the vendor has its own VendorAPISettings row.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+API_RATE_LIMIT_REDIS_PREFIX = os.environ.get("API_RATE_LIMIT_REDIS_PREFIX", "partnerhub:ratelimit")
+
+# --- webhooks -----------------------------------------------------------------------------
+# Deliveries to loopback, private, link-local and other non-public addresses are refused
+# (SSRF guard) unless this is on, which only local development should do.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
+# An endpoint whose deliveries failed this many times in a row is disabled (admins e-mailed).
+WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30"))
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "PartnerHub API",
     "DESCRIPTION": (
@@ -191,7 +230,6 @@ SPECTACULAR_SETTINGS = {
         '`{"error": {"type", "code", "message", "field"}}`.'
     ),
     "VERSION": "1.0.0",
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "journey.stages.Stage"},
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -204,6 +242,16 @@ SPECTACULAR_SETTINGS = {
         }
     },
     "SECURITY": [{"ApiKeyAuth": []}],
+    # Several models have a "kind" or "status": name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramKindEnum": "programs.models.Program.Kind",
+        "ProgramStatusEnum": "programs.models.Program.Status",
+        "JoinSourceKindEnum": "programs.models.JoinSource.Kind",
+        "PartnerKindEnum": "partners.models.Partner.Kind",
+        "PartnershipStatusEnum": "partners.models.Partnership.Status",
+        "ApplicationStatusEnum": "partners.models.Application.Status",
+        "JourneyStageEnum": "journey.stages.Stage",
+    },
 }
 
 # --- Celery -------------------------------------------------------------------------------
@@ -224,6 +272,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
+    "webhook-deliveries-due": {
+        "task": "partnerhub.webhooks.tasks.webhook_deliveries_due_task",
+        "schedule": 30.0,
+    },
+    "idempotency-records-purge": {
+        "task": "partnerhub.api.tasks.idempotency_records_purge_task",
+        "schedule": crontab(minute=40),
+    },
     "vendor-health-summary-nightly": {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",
         "schedule": crontab(hour=2, minute=15),

@@ -19,3 +19,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # Serve static files straight from the app and project folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Local receivers (127.0.0.1) are fine while developing.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", True)  # noqa: F405

@@ -24,3 +24,5 @@ CELERY_TASK_DEFAULT_QUEUE = f"partnerhub-test-{os.getpid()}"
 # Serve static files straight from the app and project folders, without collectstatic.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+API_RATE_LIMIT_PER_MINUTE = 100_000  # tests that check limits set a vendor's own limit
+API_RATE_LIMIT_REDIS_PREFIX = f"test-{os.getpid()}:ratelimit"

@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from partnerhub.tenancy.models import Invitation, Membership, Vendor, VendorHealthSnapshot
+from partnerhub.tenancy.services import vendor_delete
 
 
 class UnscopedAdmin(admin.ModelAdmin):
@@ -18,6 +19,14 @@ class UnscopedAdmin(admin.ModelAdmin):
 class VendorAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "default_currency", "time_zone", "created_at"]
     search_fields = ["name", "slug"]
+
+    # Deleting a vendor purges its immutable audit log, which only the service may do.
+    def delete_model(self, request: HttpRequest, obj: Vendor) -> None:
+        vendor_delete(vendor=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Vendor]) -> None:
+        for vendor in queryset:
+            vendor_delete(vendor=vendor)
 
 
 @admin.register(Membership)

@@ -6,7 +6,14 @@ from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
 from partnerhub.tenancy.models import ROLE_RANK, Role
+from partnerhub.tenancy.rls import rls_bypass
 from partnerhub.tenancy.selectors import memberships_for_user
+
+
+def _my_memberships(user: Any) -> list[Any]:
+    # The vendor switcher lists the user's other vendors while one vendor is in scope.
+    with rls_bypass():
+        return list(memberships_for_user(user=user))
 
 
 def vendor(request: HttpRequest) -> dict[str, Any]:
@@ -26,5 +33,5 @@ def vendor(request: HttpRequest) -> dict[str, Any]:
             "own": rank >= ROLE_RANK[Role.OWNER],
         }
     if user is not None and user.is_authenticated:
-        context["my_memberships"] = SimpleLazyObject(lambda: list(memberships_for_user(user=user)))
+        context["my_memberships"] = SimpleLazyObject(lambda: _my_memberships(user))
     return context

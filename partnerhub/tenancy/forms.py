@@ -60,3 +60,12 @@ class APIKeyForm(forms.Form):
     role = forms.ChoiceField(
         choices=[(r.value, r.label) for r in Role if r != Role.OWNER], initial=Role.ADMIN
     )
+
+
+class SecuritySettingsForm(forms.Form):
+    require_mfa_for_owners = forms.BooleanField(
+        required=False,
+        label="Require two-factor authentication for owners",
+        help_text="Owners without an authenticator app are kept out of the dashboard until "
+        "they set one up.",
+    )

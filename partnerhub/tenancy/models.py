@@ -24,6 +24,8 @@ class Vendor(models.Model):
         max_length=3, default="USD", validators=[CURRENCY_VALIDATOR]
     )
     time_zone = models.CharField(max_length=64, default="UTC", choices=TIME_ZONE_CHOICES)
+    # When on, owners without an authenticator app (TOTP) cannot use the dashboard.
+    require_mfa_for_owners = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

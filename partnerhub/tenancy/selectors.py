@@ -6,7 +6,8 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from partnerhub.accounts.models import User
-from partnerhub.tenancy.models import Invitation, Membership, Vendor
+from partnerhub.accounts.selectors import user_has_totp
+from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 
 
 def vendor_membership_for_user(*, user: User, vendor_slug: str) -> Membership:
@@ -46,4 +47,13 @@ def open_invitation_list(*, vendor: Vendor) -> QuerySet[Invitation]:
         .filter(accepted_at__isnull=True, revoked_at__isnull=True)
         .select_related("invited_by")
         .order_by("-created_at")
+    )
+
+
+def membership_needs_mfa_setup(*, membership: Membership) -> bool:
+    """True when the vendor requires MFA for owners and this owner has no TOTP yet."""
+    return (
+        membership.vendor.require_mfa_for_owners
+        and membership.role == Role.OWNER
+        and not user_has_totp(user=membership.user)
     )

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.accounts.selectors import user_has_totp
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import (
     Invitation,
@@ -74,7 +75,12 @@ def vendor_update(
     name: str | None = None,
     default_currency: str | None = None,
     time_zone: str | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
 ) -> Vendor:
+    """Change the vendor's settings; what changed is audited (currency is money)."""
+    fields = ("name", "default_currency", "time_zone")
+    before = {field: getattr(vendor, field) for field in fields}
     if name is not None:
         vendor.name = name.strip()
     if default_currency is not None:
@@ -83,6 +89,64 @@ def vendor_update(
         vendor.time_zone = time_zone
     vendor.full_clean()
     vendor.save()
+    changed = [field for field in fields if getattr(vendor, field) != before[field]]
+    if changed:
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            actor_label=actor_label,
+            action="vendor.updated",
+            target_type="vendor",
+            target_id=vendor.public_id,
+            before={field: before[field] for field in changed},
+            after={field: getattr(vendor, field) for field in changed},
+        )
+    return vendor
+
+
+@transaction.atomic
+def vendor_delete(*, vendor: Vendor) -> None:
+    """Delete a vendor and every row of it, its audit log included (platform staff only).
+
+    Audit rows are immutable in the database; the trigger lets them go only when the
+    transaction names this vendor in ``partnerhub.audit_purge_vendor`` (``SET LOCAL``, so the
+    permission ends with the transaction and covers no other vendor).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('partnerhub.audit_purge_vendor', %s, true)", [str(vendor.pk)]
+        )
+    vendor.delete()
+
+
+@transaction.atomic
+def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor: User) -> Vendor:
+    """Require (or stop requiring) two-factor authentication for the vendor's owners; audited.
+
+    Turning it on is refused while the acting owner has no authenticator app, so nobody locks
+    themselves out of the settings that would undo it.
+    """
+    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    before = vendor.require_mfa_for_owners
+    if require_mfa_for_owners and not user_has_totp(user=actor):
+        raise ValidationError(
+            {
+                "require_mfa_for_owners": "Set up an authenticator app for your own account "
+                "first, or you would lock yourself out."
+            }
+        )
+    if before != require_mfa_for_owners:
+        vendor.require_mfa_for_owners = require_mfa_for_owners
+        vendor.save(update_fields=["require_mfa_for_owners", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="vendor.mfa_policy_changed",
+            target_type="vendor",
+            target_id=vendor.public_id,
+            before={"require_mfa_for_owners": before},
+            after={"require_mfa_for_owners": require_mfa_for_owners},
+        )
     return vendor
 
 
@@ -122,6 +186,14 @@ def invitation_create(
     )
     invitation.full_clean(exclude=["token_hash", "public_id"])
     invitation.save()
+    audit_record(
+        vendor=vendor,
+        actor=invited_by,
+        action="invitation.created",
+        target_type="invitation",
+        target_id=invitation.public_id,
+        after={"email": email, "role": role},
+    )
     accept_url = base_url + reverse("invitation_accept", kwargs={"token": token})
     body = render_to_string(
         "tenancy/email/invitation.txt",
@@ -186,7 +258,10 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(*, vendor: Vendor, invitation_id: str) -> Invitation:
+def invitation_revoke(
+    *, vendor: Vendor, invitation_id: str, actor: User | None = None
+) -> Invitation:
+    """Revoke an open invitation (its link stops working); audited. Revoking twice is harmless."""
     invitation = get_object_or_404(
         Invitation.objects.for_vendor(vendor).select_for_update(),
         public_id=invitation_id,
@@ -195,6 +270,15 @@ def invitation_revoke(*, vendor: Vendor, invitation_id: str) -> Invitation:
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            action="invitation.revoked",
+            target_type="invitation",
+            target_id=invitation.public_id,
+            before={"email": invitation.email, "role": invitation.role, "open": True},
+            after={"open": False},
+        )
     return invitation
 
 

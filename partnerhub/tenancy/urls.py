@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partnerhub.audit import views as audit_views
 from partnerhub.tenancy import views
 
 app_name = "dashboard"
@@ -31,4 +32,15 @@ urlpatterns = [
         name="api_key_revoke",
     ),
     path("<slug:vendor_slug>/settings/", views.SettingsView.as_view(), name="settings"),
+    path(
+        "<slug:vendor_slug>/settings/security/",
+        views.SecuritySettingsView.as_view(),
+        name="security_settings",
+    ),
+    path("<slug:vendor_slug>/audit/", audit_views.AuditLogView.as_view(), name="audit_log"),
+    path(
+        "<slug:vendor_slug>/audit/export.csv",
+        audit_views.AuditExportView.as_view(),
+        name="audit_export",
+    ),
 ]

@@ -21,6 +21,7 @@ from partnerhub.tenancy.forms import (
     APIKeyForm,
     InvitationForm,
     RoleForm,
+    SecuritySettingsForm,
     VendorCreateForm,
     VendorSettingsForm,
 )
@@ -185,7 +186,9 @@ class InvitationRevokeView(VendorDashboardView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         invitation = services.invitation_revoke(
-            vendor=self.vendor, invitation_id=kwargs["invitation_id"]
+            vendor=self.vendor,
+            invitation_id=kwargs["invitation_id"],
+            actor=authenticated_user(request),
         )
         messages.success(request, f"Invitation of {invitation.email} revoked.")
         return redirect("dashboard:members", vendor_slug=self.vendor.slug)
@@ -262,13 +265,21 @@ class SettingsView(VendorDashboardView):
                 }
             ),
         )
+        context.setdefault(
+            "security_form",
+            SecuritySettingsForm(
+                initial={"require_mfa_for_owners": self.vendor.require_mfa_for_owners}
+            ),
+        )
         return context
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         form = VendorSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.vendor_update(vendor=self.vendor, **form.cleaned_data)
+                services.vendor_update(
+                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
+                )
             except ValidationError as exc:
                 _form_errors_from(exc, form)
             else:
@@ -277,3 +288,26 @@ class SettingsView(VendorDashboardView):
                     reverse("dashboard:settings", kwargs={"vendor_slug": self.vendor.slug})
                 )
         return self.render_to_response(self.get_context_data(form=form), status=400)
+
+
+class SecuritySettingsView(SettingsView):
+    """The vendor's security policy (two-factor authentication for owners): owners only."""
+
+    http_method_names = ["post"]
+    write_role = Role.OWNER
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        form = SecuritySettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.vendor_mfa_policy_set(
+                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
+                )
+            except ValidationError as exc:
+                _form_errors_from(exc, form)
+            else:
+                messages.success(request, "Security settings saved.")
+                return HttpResponseRedirect(
+                    reverse("dashboard:settings", kwargs={"vendor_slug": self.vendor.slug})
+                )
+        return self.render_to_response(self.get_context_data(security_form=form), status=400)

@@ -2,7 +2,8 @@
 
 The VendorScopeMiddleware has already resolved the vendor and the user's membership (404 for
 a vendor the user is not a member of); this base adds the role check per HTTP method: viewers
-read, ``write_role`` (manager by default) is needed for anything else.
+read, ``write_role`` (manager by default) is needed for anything else, and the vendor's
+"require MFA for owners" policy.
 """
 
 from __future__ import annotations
@@ -12,9 +13,11 @@ from typing import Any, ClassVar
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseBase
+from django.shortcuts import render
 from django.views.generic import TemplateView
 
 from partnerhub.tenancy.models import Membership, Role, Vendor, role_at_least
+from partnerhub.tenancy.selectors import membership_needs_mfa_setup
 
 
 class VendorDashboardView(LoginRequiredMixin, TemplateView):
@@ -33,6 +36,10 @@ class VendorDashboardView(LoginRequiredMixin, TemplateView):
             raise PermissionDenied
         self.membership = membership
         self.vendor = membership.vendor
+        if membership_needs_mfa_setup(membership=membership):
+            # The vendor requires two-factor authentication for owners: until this owner sets
+            # up an authenticator app, every dashboard page explains how instead.
+            return render(request, "tenancy/mfa_required.html", status=403)
         safe = request.method in ("GET", "HEAD", "OPTIONS")
         required = self.read_role if safe else self.write_role
         if not role_at_least(membership.role, required):

@@ -23,3 +23,108 @@ class Event(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.type} ({self.public_id})"
+
+
+class WebhookEndpoint(TenantModel):
+    """A URL of the vendor's that receives signed events of the subscribed types.
+
+    The secret signs every delivery (Standard Webhooks, HMAC-SHA256). It has to be kept in a
+    form we can sign with, so it is stored as is; the API shows it once, on creation.
+    """
+
+    url = models.URLField(max_length=2000)
+    description = models.CharField(max_length=200, blank=True)
+    event_types = models.JSONField(default=list)  # ["partnership.created", …] or ["*"]
+    secret = models.CharField(max_length=100)
+    enabled = models.BooleanField(default=True)
+    disabled_reason = models.CharField(max_length=200, blank=True)
+    disabled_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveIntegerField(default=0)
+
+    public_id_prefix = "we"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]
+        constraints = [vendor_public_id_constraint()]
+        indexes = [models.Index(fields=["vendor", "enabled"], name="webhooks_endpoint_enabled_idx")]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def subscribes_to(self, event_type: str) -> bool:
+        return "*" in self.event_types or event_type in self.event_types
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"  # waiting for its first or next attempt
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"  # gave up: retries exhausted, 410 Gone, or endpoint disabled
+
+
+class WebhookDelivery(TenantModel):
+    """One event to one endpoint: its current status and when it is next tried."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    status = models.CharField(
+        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+    )
+    attempt_count = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    public_id_prefix = "whd"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]
+        constraints = [
+            vendor_public_id_constraint(),
+            models.UniqueConstraint(
+                fields=["vendor", "endpoint", "event"], name="webhooks_delivery_endpoint_event_uniq"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["vendor", "endpoint", "created_at"], name="webhooks_delivery_ep_idx"
+            ),
+            # The due-retry sweep: pending deliveries by due time, across vendors.
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status="pending"),
+                name="webhooks_delivery_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"delivery {self.public_id} ({self.status})"
+
+
+class WebhookDeliveryAttempt(TenantModel):
+    """One HTTP request of a delivery: the log line shown in the dashboard."""
+
+    delivery = models.ForeignKey(WebhookDelivery, on_delete=models.CASCADE, related_name="attempts")
+    number = models.PositiveIntegerField()
+    succeeded = models.BooleanField()
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField()
+    error = models.CharField(max_length=300, blank=True)
+    response_body = models.CharField(max_length=1000, blank=True)  # first 1000 characters
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+
+    public_id_prefix = "wha"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["delivery", "number"]
+        constraints = [
+            vendor_public_id_constraint(),
+            models.UniqueConstraint(
+                fields=["vendor", "delivery", "number"],
+                name="webhooks_attempt_delivery_number_uniq",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of delivery {self.delivery_id}"

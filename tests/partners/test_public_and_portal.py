@@ -61,7 +61,9 @@ def test_program_page_referral_link_records_recruiter(vendor):
 def test_unknown_vendor_program_or_draft_program_page_is_404(vendor, path, status):
     ProgramFactory(vendor=vendor, slug="resellers")
     ProgramFactory(vendor=vendor, slug="draft", status="draft")
-    assert Client().get(path).status_code == status
+    response = Client().get(path)
+    assert response.status_code == status
+    assert b"There is no open partner program at this address" in response.content
     assert Client().post(path, {}).status_code == status
 
 
@@ -166,3 +168,15 @@ def test_onboarding_waits_for_approval(vendor):
     client.post(f"{base}lessons/{lesson.public_id}/complete/")
     assert not partnership.lesson_completions.exists()
     assert not mail.outbox
+
+
+def test_portal_home_query_count_does_not_grow_with_partnerships(
+    vendor, other_vendor, django_assert_max_num_queries
+):
+    link = PartnerUserFactory()
+    for v in (vendor, other_vendor) * 5:
+        PartnershipFactory(program=ProgramFactory(vendor=v), partner=link.partner)
+    client = Client()
+    client.force_login(link.user)
+    with django_assert_max_num_queries(8):
+        assert client.get("/portal/").status_code == 200

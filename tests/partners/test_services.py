@@ -76,6 +76,18 @@ def test_partner_referral_link_records_partner_referral_source_and_recruiter(ven
     assert application.partnership.recruited_by == recruiter
 
 
+def test_partner_referral_source_is_created_when_the_vendor_has_none(vendor):
+    program = ProgramFactory(vendor=vendor)
+    JoinSourceFactory(vendor=vendor, code="web", kind="website")
+    recruiter = PartnershipFactory(program=program, referral_code="alice123")
+    application = services.application_submit(
+        program=program, email="bob@example.com", tracking=Tracking(referral_code="alice123")
+    )
+    assert application.join_source.kind == "partner_referral"
+    assert application.join_source.name == "Partner referral"
+    assert application.recruited_by == recruiter
+
+
 def test_another_vendors_referral_code_is_not_a_recruiter(vendor, other_vendor):
     program = ProgramFactory(vendor=vendor)
     PartnershipFactory(program=ProgramFactory(vendor=other_vendor), referral_code="theirs1")
@@ -261,6 +273,18 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
     )
     assert updated.persona == mine
     assert _events(vendor, "partnership.updated")[0].data["changed"] == ["persona"]
+
+
+def test_manager_suspending_a_partnership_is_audited(vendor, manager):
+    from partnerhub.audit.models import AuditEntry
+
+    partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
+    services.partnership_update(
+        vendor=vendor, partnership_id=partnership.public_id, actor=manager, status="suspended"
+    )
+    entry = AuditEntry.objects.for_vendor(vendor).get(action="partnership.status_changed")
+    assert (entry.before, entry.after) == ({"status": "approved"}, {"status": "suspended"})
+    assert entry.actor_user == manager
 
 
 def _csv(rows):

@@ -1,0 +1,78 @@
+"""Per-API-key rate limits, counted in Redis.
+
+A fixed one-minute window per key: ``INCRBY`` the request's cost (one, or the number of items
+for bulk endpoints) and refuse with 429 and ``Retry-After`` once the vendor's limit is passed.
+Every web process shares the count, so the limit holds however many processes serve the API.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import cache
+from typing import Any
+
+import redis
+from django.conf import settings
+from django.core.cache import cache as django_cache
+from rest_framework.request import Request
+from rest_framework.throttling import BaseThrottle
+
+from partnerhub.api.authentication import APIKeyPrincipal
+from partnerhub.api.models import VendorAPISettings
+
+WINDOW_SECONDS = 60
+_LIMIT_CACHE_SECONDS = 60
+
+
+@cache
+def _redis() -> redis.Redis:
+    return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def _limit_cache_key(vendor_id: int) -> str:
+    return f"api-rate-limit:{vendor_id}"
+
+
+def vendor_rate_limit(*, vendor_id: int) -> int:
+    """Requests per minute per key for this vendor (cached for a minute)."""
+    cached = django_cache.get(_limit_cache_key(vendor_id))
+    if cached is not None:
+        return int(cached)
+    row = VendorAPISettings.objects.for_vendor(vendor_id).first()
+    limit = row.requests_per_minute if row else settings.API_RATE_LIMIT_PER_MINUTE
+    django_cache.set(_limit_cache_key(vendor_id), limit, _LIMIT_CACHE_SECONDS)
+    return limit
+
+
+def vendor_rate_limit_forget(*, vendor_id: int) -> None:
+    django_cache.delete(_limit_cache_key(vendor_id))
+
+
+class APIKeyRateThrottle(BaseThrottle):
+    """DRF throttle of every API view; the view's ``rate_limit_cost`` says what a request
+    costs (bulk endpoints count their items)."""
+
+    def __init__(self) -> None:
+        self._wait: float | None = None
+
+    def allow_request(self, request: Request, view: Any) -> bool:
+        principal = request.user
+        if not isinstance(principal, APIKeyPrincipal):
+            return True  # unauthenticated requests are refused before they cost anything
+        limit = vendor_rate_limit(vendor_id=principal.vendor.pk)
+        cost_of = getattr(view, "rate_limit_cost", None)
+        cost = max(1, int(cost_of(request))) if cost_of else 1
+        now = time.time()
+        window = int(now // WINDOW_SECONDS)
+        key = f"{settings.API_RATE_LIMIT_REDIS_PREFIX}:{principal.api_key.pk}:{window}"
+        pipe = _redis().pipeline()
+        pipe.incrby(key, cost)
+        pipe.expire(key, WINDOW_SECONDS * 2)
+        used, _ = pipe.execute()
+        if int(used) <= limit:
+            return True
+        self._wait = max(1.0, (window + 1) * WINDOW_SECONDS - now)
+        return False
+
+    def wait(self) -> float | None:
+        return self._wait

@@ -1,0 +1,35 @@
+"""Celery entry points of webhook delivery. All take ids and are re-run safe."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from partnerhub.tenancy.models import Vendor
+from partnerhub.tenancy.tasks import vendor_task
+from partnerhub.webhooks import services
+
+
+@shared_task(name="partnerhub.webhooks.tasks.webhook_event_fanout_task")
+@vendor_task
+def webhook_event_fanout_task(vendor: Vendor, event_id: int) -> int:
+    """After an event commits: create its deliveries and attempt each one."""
+    due = services.webhook_deliveries_create(vendor=vendor, event_id=event_id)
+    for delivery_id in due:
+        webhook_delivery_attempt_task.delay(vendor.pk, delivery_id)  # type: ignore[arg-type]
+    return len(due)
+
+
+@shared_task(name="partnerhub.webhooks.tasks.webhook_delivery_attempt_task")
+@vendor_task
+def webhook_delivery_attempt_task(vendor: Vendor, delivery_id: int) -> int | None:
+    attempt = services.webhook_delivery_attempt(vendor=vendor, delivery_id=delivery_id)
+    return attempt.response_status if attempt else None
+
+
+@shared_task(name="partnerhub.webhooks.tasks.webhook_deliveries_due_task")
+def webhook_deliveries_due_task() -> int:
+    """Every 30 seconds (beat): attempt the retries that are due."""
+    due = services.webhook_deliveries_due()
+    for vendor_id, delivery_id in due:
+        webhook_delivery_attempt_task.delay(vendor_id, delivery_id)  # type: ignore[arg-type]
+    return len(due)

@@ -1,0 +1,29 @@
+from django.urls import path
+
+from partners import views
+
+app_name = "partners"
+
+urlpatterns = [
+    path("applications/", views.ApplicationListView.as_view(), name="application_list"),
+    path("applications/decide/", views.ApplicationDecideView.as_view(), name="application_decide"),
+    path(
+        "applications/<str:application_id>/",
+        views.ApplicationDetailView.as_view(),
+        name="application_detail",
+    ),
+    path("partnerships/", views.PartnershipListView.as_view(), name="partnership_list"),
+    path("partnerships/invite/", views.PartnershipInviteView.as_view(), name="partnership_invite"),
+    path(
+        "partnerships/<str:partnership_id>/",
+        views.PartnershipDetailView.as_view(),
+        name="partnership_detail",
+    ),
+    path("imports/", views.ImportView.as_view(), name="import"),
+    path("imports/<str:import_id>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path(
+        "reports/join-sources/",
+        views.JoinSourceReportView.as_view(),
+        name="join_source_report",
+    ),
+]
