@@ -21,6 +21,7 @@ urlpatterns = [
     path("app/<slug:vendor_slug>/", include("partners.urls")),
     path("app/", include("partnerhub.webhooks.urls")),
     path("app/", include("payouts.urls")),
+    path("app/", include("journey.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 

@@ -8,8 +8,9 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from journey.stages import Stage
+from journey.stages import STAGE_ORDER, Stage
 from partnerhub.tenancy.ids import new_public_id
 from partnerhub.tenancy.models import TenantModel, vendor_public_id_constraint
 
@@ -87,7 +88,7 @@ class TrackingFields(models.Model):
         abstract = True
 
 
-class Partnership(TrackingFields, TenantModel):
+class Partnership(FSMModelMixin, TrackingFields, TenantModel):
     """One partner in one program of one vendor."""
 
     class Status(models.TextChoices):
@@ -120,7 +121,8 @@ class Partnership(TrackingFields, TenantModel):
     )
     referral_code = models.CharField(max_length=40)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.APPLIED)
-    stage = models.CharField(max_length=16, choices=Stage.choices, default=Stage.INTEREST)
+    # Protected: only the journey's stage machine moves it (journey.services), never a save().
+    stage = FSMField(max_length=16, choices=Stage.choices, default=Stage.INTEREST, protected=True)
     stage_entered_at = models.DateTimeField(default=timezone.now)
     approved_at = models.DateTimeField(null=True, blank=True)
     invited_at = models.DateTimeField(null=True, blank=True)
@@ -148,6 +150,12 @@ class Partnership(TrackingFields, TenantModel):
 
     def __str__(self) -> str:
         return f"{self.partner_id} in {self.program_id}"
+
+    @transition(field=stage, source="*", target=RETURN_VALUE(*STAGE_ORDER))
+    def journey_move(self, target: str) -> str:
+        """The one FSM transition; which moves are allowed is decided in journey.machine and
+        only journey.services calls this (under a row lock, with its StageTransition)."""
+        return target
 
 
 class Application(TrackingFields, TenantModel):

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from journey.services import partnership_evaluate_soon
 from partners.models import CertificationAttempt, CourseProgress, LessonCompletion, Partnership
 from programs.models import Certification, Course, Lesson
 from programs.selectors import onboarding_for
@@ -88,7 +89,7 @@ def certification_attempt_submit(
             raise ValidationError(f"Answer question {index}.") from exc
     right = sum(1 for q, a in zip(questions, chosen, strict=True) if q["answer"] == a)
     score = (right * 100) // len(questions)
-    return CertificationAttempt.objects.for_vendor(partnership.vendor).create(
+    attempt = CertificationAttempt.objects.for_vendor(partnership.vendor).create(
         vendor=partnership.vendor,
         partnership=partnership,
         certification=certification,
@@ -96,3 +97,6 @@ def certification_attempt_submit(
         score_percent=score,
         passed=score >= certification.pass_mark_percent,
     )
+    if attempt.passed:
+        partnership_evaluate_soon(partnership=partnership)  # the journey may move it at once
+    return attempt

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from journey.services import partnership_evaluate_soon
 from journey.stages import Stage
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
@@ -191,6 +192,7 @@ def _approve(
     partnership.status = Partnership.Status.APPROVED
     partnership.approved_at = now
     partnership.save(update_fields=["status", "approved_at", "updated_at"])
+    partnership_evaluate_soon(partnership=partnership)  # the journey may move it at once
     event_record(
         vendor=application.vendor,
         type="application.approved",

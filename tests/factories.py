@@ -361,3 +361,55 @@ class BillingIntegrationFactory(TenantFactory):
 
     vendor = factory.SubFactory(VendorFactory)
     webhook_secret = factory.LazyFunction(lambda: "whsec_" + secrets.token_hex(16))
+
+
+# --- journey -------------------------------------------------------------------------------
+
+
+class CourseProgressFactory(TenantFactory):
+    class Meta:
+        model = "partners.CourseProgress"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    course = factory.SubFactory(CourseFactory, vendor=factory.SelfAttribute("..vendor"))
+    completed_at = factory.LazyFunction(timezone.now)
+
+
+class CertificationAttemptFactory(TenantFactory):
+    class Meta:
+        model = "partners.CertificationAttempt"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    certification = factory.SubFactory(
+        CertificationFactory, vendor=factory.SelfAttribute("..vendor")
+    )
+    score_percent = 100
+    passed = True
+
+
+class StageRuleFactory(TenantFactory):
+    class Meta:
+        model = "journey.StageRule"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    stage = "activation"
+    kind = "entry"
+    criteria = factory.LazyFunction(
+        lambda: [[{"metric": "certifications_passed", "op": "gte", "value": 1}]]
+    )
+
+
+class StageTransitionFactory(TenantFactory):
+    class Meta:
+        model = "journey.StageTransition"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    from_stage = "recruitment"
+    to_stage = "activation"
+    at = factory.LazyFunction(timezone.now)
+    actor_type = "rule"
+    rule = "activation entry"

@@ -2,6 +2,7 @@ from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
+from journey.api import FunnelApi, PartnershipTransitionApi, PartnershipTransitionsApi
 from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
@@ -32,6 +33,18 @@ router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),
+    # The partner journey (journey/api.py): extra routes of the partnerships resource.
+    path(
+        "v1/partnerships/<str:partnership_id>/transition",
+        PartnershipTransitionApi.as_view(),
+        name="api_partnership_transition",
+    ),
+    path(
+        "v1/partnerships/<str:partnership_id>/transitions",
+        PartnershipTransitionsApi.as_view(),
+        name="api_partnership_transitions",
+    ),
+    path("v1/analytics/funnel", FunnelApi.as_view(), name="api_analytics_funnel"),
     path(
         "v1/schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),

@@ -300,7 +300,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",
         "schedule": crontab(hour=2, minute=15),
     },
+    "journey-evaluate-hourly": {
+        "task": "journey.tasks.journey_evaluate_fanout_task",
+        "schedule": crontab(minute=5),
+    },
+    "journey-risk-digest-weekdays": {
+        "task": "journey.tasks.journey_risk_digest_fanout_task",
+        "schedule": crontab(hour=7, minute=30, day_of_week="mon-fri"),
+    },
 }
+# Dotted path of the payouts ledger's journey.metric_sources.LedgerMetricSource ("" = none).
+JOURNEY_LEDGER_METRIC_SOURCE = os.environ.get("JOURNEY_LEDGER_METRIC_SOURCE", "")
 
 LOGGING = {
     "version": 1,

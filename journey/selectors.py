@@ -1,0 +1,317 @@
+"""Reads of the partner journey: transition history, at-risk and slipping partnerships, and
+the funnel analytics (stages now, conversion, time between stages, activation within target)
+by program, persona, join source and join-month cohort."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import (
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
+
+from journey.metric_sources import ledger_source
+from journey.models import StageTransition
+from journey.stages import STAGE_ORDER, Stage
+from partnerhub.tenancy.models import Vendor
+from partners.models import Partnership
+
+# Partners in Investment or Devotion with no revenue for this many months are *slipping*.
+SLIPPING_AFTER_MONTHS = 2
+
+
+def partnership_transitions(
+    *, vendor: Vendor, partnership: Partnership
+) -> QuerySet[StageTransition]:
+    return (
+        StageTransition.objects.for_vendor(vendor)
+        .filter(partnership=partnership)
+        .select_related("actor_user")
+        .order_by("-at", "-id")
+    )
+
+
+def time_in_stages(
+    *,
+    transitions: Iterable[StageTransition],
+    created_at: dt.datetime,
+    now: dt.datetime | None = None,
+) -> dict[str, float]:
+    """Days spent in each stage, from a partnership's transitions (any order) and creation."""
+    now = now or timezone.now()
+    spent: dict[str, float] = {}
+    ordered = sorted(transitions, key=lambda t: (t.at, t.pk or 0))
+    since, stage = created_at, ordered[0].from_stage if ordered else None
+    for t in ordered:
+        spent[t.from_stage] = spent.get(t.from_stage, 0) + (t.at - since).total_seconds() / 86400
+        since, stage = t.at, t.to_stage
+    if stage is not None:
+        spent[stage] = spent.get(stage, 0) + (now - since).total_seconds() / 86400
+    return {s: round(d, 2) for s, d in spent.items()}
+
+
+# --- risk ----------------------------------------------------------------------------------
+
+
+def at_risk_partnerships(*, vendor: Vendor, as_of: dt.datetime | None = None) -> QuerySet[Any]:
+    """Approved partnerships past their activation target (persona's, else program's) that
+    have not reached Activation."""
+    as_of = as_of or timezone.now()
+    target = Coalesce(F("persona__activation_target_days"), F("program__activation_target_days"))
+    deadline = ExpressionWrapper(
+        F("approved_at")
+        + ExpressionWrapper(target * Value(dt.timedelta(days=1)), output_field=DurationField()),
+        output_field=DateTimeField(),
+    )
+    return (
+        Partnership.objects.for_vendor(vendor)
+        .filter(
+            status=Partnership.Status.APPROVED,
+            approved_at__isnull=False,
+            stage__in=[Stage.INTEREST, Stage.RECRUITMENT],
+        )
+        .annotate(activation_deadline=deadline)
+        .filter(activation_deadline__lt=as_of)
+        .select_related("partner", "program", "persona")
+        .order_by("activation_deadline", "id")
+    )
+
+
+def slipping_partnerships(
+    *, vendor: Vendor, as_of: dt.datetime | None = None, months: int = SLIPPING_AFTER_MONTHS
+) -> QuerySet[Any] | None:
+    """Partnerships in Investment or Devotion without attributed revenue for ``months``
+    months; ``None`` while the payouts ledger is not there to say."""
+    as_of = as_of or timezone.now()
+    last = ledger_source().last_revenue_at(vendor=vendor)
+    if last is None:
+        return None
+    cutoff = as_of - dt.timedelta(days=30 * months)
+    last_at = Subquery(last.filter(partnership_id=OuterRef("pk")).values("value")[:1])
+    return (
+        Partnership.objects.for_vendor(vendor)
+        .filter(status=Partnership.Status.APPROVED, stage__in=[Stage.INVESTMENT, Stage.DEVOTION])
+        .annotate(last_revenue_at=last_at)
+        .filter(Q(last_revenue_at__isnull=True) | Q(last_revenue_at__lt=cutoff))
+        .select_related("partner", "program", "persona")
+        .order_by("id")
+    )
+
+
+# --- funnel --------------------------------------------------------------------------------
+
+GROUPINGS = ("all", "program", "persona", "join_source", "cohort")
+STEPS = [f"{a}_to_{b}" for a, b in itertools.pairwise(STAGE_ORDER)]
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    """Linear interpolation between closest ranks (PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = fraction * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    value = ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+    return round(value, 2)
+
+
+def _days(a: dt.datetime, b: dt.datetime) -> float:
+    return (b - a).total_seconds() / 86400
+
+
+@dataclass
+class _Row:
+    key: str
+    label: str
+    stage: str
+    created_at: dt.datetime
+    approved_at: dt.datetime | None
+    target: int
+    entries: dict[str, dt.datetime]  # first entry into each stage
+
+
+def _funnel_rows(
+    *,
+    vendor: Vendor,
+    group_by: str,
+    program_id: str | None,
+    persona_id: str | None,
+    join_source_id: str | None,
+    joined_from: dt.date | None,
+    joined_to: dt.date | None,
+) -> list[_Row]:
+    transitions = StageTransition.objects.for_vendor(vendor).filter(partnership_id=OuterRef("pk"))
+    first_entry = {
+        f"entry_{s}": Subquery(
+            transitions.filter(to_stage=s)
+            .values("partnership_id")
+            .annotate(first=Min("at"))
+            .values("first")[:1]
+        )
+        for s in STAGE_ORDER
+    }
+    queryset = Partnership.objects.for_vendor(vendor)
+    if program_id:
+        queryset = queryset.filter(program__public_id=program_id)
+    if persona_id:
+        queryset = queryset.filter(persona__public_id=persona_id)
+    if join_source_id:
+        queryset = queryset.filter(join_source__public_id=join_source_id)
+    if joined_from:
+        queryset = queryset.filter(created_at__date__gte=joined_from)
+    if joined_to:
+        queryset = queryset.filter(created_at__date__lte=joined_to)
+    values = (
+        queryset.order_by()
+        .annotate(
+            cohort=TruncMonth("created_at"),
+            target=Coalesce(
+                F("persona__activation_target_days"), F("program__activation_target_days")
+            ),
+            initial_stage=Subquery(transitions.order_by("at", "id").values("from_stage")[:1]),
+            **first_entry,
+        )
+        .values(
+            "id",
+            "stage",
+            "created_at",
+            "approved_at",
+            "target",
+            "initial_stage",
+            "cohort",
+            "program__public_id",
+            "program__name",
+            "persona__public_id",
+            "persona__name",
+            "join_source__public_id",
+            "join_source__name",
+            *first_entry,
+        )
+    )
+    rows = []
+    for v in values:
+        if group_by == "all":
+            key, label = "all", "All partnerships"
+        elif group_by == "cohort":
+            key = label = v["cohort"].strftime("%Y-%m")
+        else:
+            key = v[f"{group_by}__public_id"] or "none"
+            label = v[f"{group_by}__name"] or "None"
+        entries = {s: v[f"entry_{s}"] for s in STAGE_ORDER if v[f"entry_{s}"] is not None}
+        initial = v["initial_stage"] or v["stage"]
+        entries.setdefault(initial, v["created_at"])
+        rows.append(
+            _Row(key, label, v["stage"], v["created_at"], v["approved_at"], v["target"], entries)
+        )
+    return rows
+
+
+def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
+    rank = {s: i for i, s in enumerate(STAGE_ORDER)}
+    reached = {s: 0 for s in STAGE_ORDER}
+    stages = {s: 0 for s in STAGE_ORDER}
+    between: dict[str, list[float]] = {step: [] for step in STEPS}
+    to_activation: list[float] = []
+    eligible = activated_in_time = 0
+    for row in rows:
+        stages[row.stage] += 1
+        furthest = max([rank[row.stage], *(rank[s] for s in row.entries)])
+        for s in STAGE_ORDER[: furthest + 1]:
+            reached[s] += 1
+        for a, b in itertools.pairwise(STAGE_ORDER):
+            if a in row.entries and b in row.entries and row.entries[b] >= row.entries[a]:
+                between[f"{a}_to_{b}"].append(_days(row.entries[a], row.entries[b]))
+        if row.approved_at is None:
+            continue
+        activated = row.entries.get(Stage.ACTIVATION)
+        if activated is not None:
+            to_activation.append(_days(row.approved_at, activated))
+        deadline = row.approved_at + dt.timedelta(days=row.target)
+        in_time = activated is not None and activated <= deadline
+        if in_time or deadline <= now:
+            eligible += 1
+            activated_in_time += in_time
+    conversion = {
+        f"{a}_to_{b}": round(reached[b] / reached[a], 4) if reached[a] else None
+        for a, b in itertools.pairwise(STAGE_ORDER)
+    }
+    return {
+        "partnerships": len(rows),
+        "stages": stages,
+        "reached": reached,
+        "conversion": conversion,
+        "days_between": {
+            step: {"count": len(d), "median": percentile(d, 0.5), "p90": percentile(d, 0.9)}
+            for step, d in between.items()
+        },
+        "approval_to_activation_days": {
+            "count": len(to_activation),
+            "median": percentile(to_activation, 0.5),
+            "p90": percentile(to_activation, 0.9),
+        },
+        "activated_within_target": {
+            "eligible": eligible,
+            "activated": activated_in_time,
+            "share": round(activated_in_time / eligible, 4) if eligible else None,
+        },
+    }
+
+
+def funnel(
+    *,
+    vendor: Vendor,
+    group_by: str = "all",
+    program_id: str | None = None,
+    persona_id: str | None = None,
+    join_source_id: str | None = None,
+    joined_from: dt.date | None = None,
+    joined_to: dt.date | None = None,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Funnel figures per group (one SQL query), for partnerships that joined in the period.
+
+    - ``stages``: partnerships per stage now; ``reached``: partnerships that ever reached each
+      stage (their current stage, or any stage their history entered, and all before it);
+    - ``conversion``: reached(next) / reached(stage);
+    - ``days_between``: days from first entering a stage to first entering the next (median,
+      p90, percentile_cont); ``approval_to_activation_days`` likewise from approval;
+    - ``activated_within_target``: approved partnerships activated within their activation
+      target, among those activated in time or whose target date has passed.
+    """
+    if group_by not in GROUPINGS:
+        raise ValueError(group_by)
+    now = now or timezone.now()
+    rows = _funnel_rows(
+        vendor=vendor,
+        group_by=group_by,
+        program_id=program_id,
+        persona_id=persona_id,
+        join_source_id=join_source_id,
+        joined_from=joined_from,
+        joined_to=joined_to,
+    )
+    groups: dict[str, list[_Row]] = {}
+    labels: dict[str, str] = {}
+    for row in rows:
+        groups.setdefault(row.key, []).append(row)
+        labels[row.key] = row.label
+    return [
+        {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
+        for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
+    ]
