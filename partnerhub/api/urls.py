@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
+from partners.api_attribution import LeadViewSet, ReferralApi
 from payouts.api import (
     CommissionViewSet,
     CustomerViewSet,
@@ -24,6 +25,7 @@ router.register("personas", PersonaViewSet, basename="persona")
 router.register("join-sources", JoinSourceViewSet, basename="join-source")
 router.register("partnerships", PartnershipViewSet, basename="partnership")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
 router.register("commissions", CommissionViewSet, basename="commission")
@@ -32,6 +34,7 @@ router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),
+    path("v1/referrals", ReferralApi.as_view(), name="api_referrals"),
     path(
         "v1/schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
