@@ -3,9 +3,12 @@ bounty in the ledger, and deal attribution of the customer it becomes."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
@@ -13,6 +16,7 @@ from partners.attribution import referral_attach
 from partners.leads import lead_accept, lead_bounty_award, lead_register, lead_reject
 from partners.models import Lead
 from payouts.models import Commission, Customer
+from payouts.services import commissions_release
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -313,3 +317,27 @@ def test_pending_or_foreign_lead_id_is_refused(vendor, other_vendor, partnership
             referral_attach(vendor=vendor, external_id="c-1", lead_id=lead_id)
         assert "lead_id" in exc.value.message_dict
     assert not Customer.objects.for_vendor(vendor).exists()
+
+
+def test_lead_bounty_follows_the_ledger_hold_and_release(vendor, other_vendor, partnership):
+    partnership.program.hold_period_days = 30
+    partnership.program.save(update_fields=["hold_period_days"])
+    CommissionPlanFactory(program=partnership.program, kind="bounty_lead", bounty_amount=5000)
+    lead = LeadFactory(partnership=partnership)
+    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    commission = Commission.objects.for_vendor(vendor).get()
+    assert commission.available_at - commission.occurred_at == dt.timedelta(days=30)
+    assert commissions_release(vendor=other_vendor, now=timezone.now() + dt.timedelta(days=31)) == 0
+    assert commissions_release(vendor=vendor, now=timezone.now() + dt.timedelta(days=29)) == 0
+    assert commissions_release(vendor=vendor, now=timezone.now() + dt.timedelta(days=31)) == 1
+    commission.refresh_from_db()
+    assert (commission.status, commission.amount) == ("available", 5000)
+
+
+def test_suspended_partnership_earns_no_lead_bounty(vendor, partnership):
+    CommissionPlanFactory(program=partnership.program, kind="bounty_lead", bounty_amount=5000)
+    lead = LeadFactory(partnership=partnership)
+    partnership.status = "suspended"
+    partnership.save(update_fields=["status"])
+    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    assert not Commission.objects.for_vendor(vendor).exists()
