@@ -5,11 +5,14 @@ from partners.models import (
     Application,
     CertificationAttempt,
     CourseProgress,
+    Lead,
     LessonCompletion,
     Partner,
     PartnerImport,
     Partnership,
     PartnerUser,
+    ReferralClick,
+    ReferralDestination,
 )
 
 
@@ -59,3 +62,24 @@ class LessonCompletionAdmin(UnscopedAdmin):
 @admin.register(CertificationAttempt)
 class CertificationAttemptAdmin(UnscopedAdmin):
     list_display = ["partnership", "certification", "score_percent", "passed", "created_at"]
+
+
+@admin.register(ReferralDestination)
+class ReferralDestinationAdmin(UnscopedAdmin):
+    """Where a program's referral links land (no dashboard page yet)."""
+
+    list_display = ["public_id", "vendor", "program", "website_url"]
+    raw_id_fields = ["program"]
+
+
+@admin.register(ReferralClick)
+class ReferralClickAdmin(UnscopedAdmin):
+    list_display = ["public_id", "vendor", "partnership", "landing", "created_at"]
+    raw_id_fields = ["partnership"]
+
+
+@admin.register(Lead)
+class LeadAdmin(UnscopedAdmin):
+    list_display = ["public_id", "vendor", "company", "contact_email", "status", "created_at"]
+    list_filter = ["status"]
+    raw_id_fields = ["partnership", "decided_by"]

@@ -316,3 +316,99 @@ class CertificationAttempt(TenantModel):
 
     def __str__(self) -> str:
         return f"attempt {self.public_id}"
+
+
+class ReferralDestination(TenantModel):
+    """Where ``/r/<code>`` sends a visitor of one program: the vendor's website and the
+    landing paths a partner may choose with ``?to=``. Without one, links go to the public
+    program page."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    website_url = models.URLField(help_text="The vendor's site, e.g. https://acme.example")
+    # Path prefixes ``?to=`` may name ("/pricing", "/blog/"). Empty: any relative path.
+    allowed_paths = models.JSONField(default=list, blank=True)
+
+    public_id_prefix = "rds"
+
+    class Meta(TenantModel.Meta):
+        constraints = [
+            vendor_public_id_constraint(),
+            models.UniqueConstraint(
+                fields=["vendor", "program"], name="partners_referraldest_vendor_program_uniq"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.website_url
+
+
+class ReferralClick(TenantModel):
+    """One visit of a referral link. Written with a single INSERT per click; the IP address
+    is only kept as a SHA-256 with a per-vendor salt."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="+")
+    landing = models.CharField(max_length=500)
+    referrer = models.CharField(max_length=500, blank=True)
+    ip_hash = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+
+    public_id_prefix = "clk"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]
+        constraints = [vendor_public_id_constraint()]
+        indexes = [
+            models.Index(fields=["vendor", "created_at"], name="partners_click_vendor_time"),
+            models.Index(
+                fields=["vendor", "partnership", "created_at"], name="partners_click_vendor_ptn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"click {self.public_id}"
+
+
+class Lead(TenantModel):
+    """A lead or deal a partner registered; a manager accepts or rejects it. An accepted deal
+    that becomes a customer is attributed to the partnership (method ``deal``)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending review"
+        ACCEPTED = "accepted", "Accepted"
+        REJECTED = "rejected", "Rejected"
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.PROTECT, related_name="leads")
+    company = models.CharField(max_length=200)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField()
+    value_amount = models.BigIntegerField(default=0)  # minor units
+    currency = models.CharField(max_length=3)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decision_reason = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    public_id_prefix = "lead"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at"]
+        constraints = [
+            vendor_public_id_constraint(),
+            models.CheckConstraint(
+                condition=models.Q(value_amount__gte=0), name="partners_lead_value_not_negative"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["vendor", "status", "created_at"], name="partners_lead_status"),
+            models.Index(fields=["vendor", "contact_email"], name="partners_lead_email"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.public_id})"
+
+    @property
+    def contact_domain(self) -> str:
+        return self.contact_email.rpartition("@")[2].lower()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partners import views
+from partners import views, views_leads
 
 app_name = "partners"
 
@@ -21,6 +21,13 @@ urlpatterns = [
     ),
     path("imports/", views.ImportView.as_view(), name="import"),
     path("imports/<str:import_id>/", views.ImportDetailView.as_view(), name="import_detail"),
+    path("leads/", views_leads.LeadListView.as_view(), name="lead_list"),
+    path("leads/<str:lead_id>/", views_leads.LeadDetailView.as_view(), name="lead_detail"),
+    path(
+        "customers/<str:customer_id>/attribution/",
+        views_leads.CustomerAttributionView.as_view(),
+        name="customer_attribution",
+    ),
     path(
         "reports/join-sources/",
         views.JoinSourceReportView.as_view(),

@@ -12,6 +12,11 @@ urlpatterns = [
         name="partnership",
     ),
     path(
+        "partnerships/<str:partnership_id>/leads/",
+        views_portal.portal_leads,
+        name="leads",
+    ),
+    path(
         "partnerships/<str:partnership_id>/lessons/<str:lesson_id>/complete/",
         views_portal.PortalLessonCompleteView.as_view(),
         name="lesson_complete",

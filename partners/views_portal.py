@@ -5,6 +5,7 @@ another partner's partnership, course or quiz answers 404."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -18,6 +19,8 @@ from django.views.decorators.http import require_http_methods
 
 from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.context import vendor_scope
+from partners.forms import LeadRegisterForm
+from partners.leads import lead_register
 from partners.models import Partner, Partnership
 from partners.onboarding import certification_attempt_submit, certification_for, lesson_complete
 from partners.selectors import (
@@ -25,8 +28,10 @@ from partners.selectors import (
     partnership_for_partner,
     partnerships_for_partner,
 )
+from partners.selectors_attribution import leads_for_partnership
 from partners.services import partner_for_user
 from programs.models import Certification, Lesson
+from programs.views_base import form_errors_from
 
 
 def _partner(request: HttpRequest) -> Partner | None:
@@ -49,6 +54,12 @@ def referral_link(request: HttpRequest, partnership: Partnership) -> str:
     return request.build_absolute_uri(f"{path}?ref={partnership.referral_code}")
 
 
+def customer_referral_link(request: HttpRequest, partnership: Partnership) -> str:
+    """The link partners share with prospective customers: ``/r/<vendor>/<code>``."""
+    code = quote(partnership.referral_code, safe="")
+    return request.build_absolute_uri(f"/r/{partnership.vendor.slug}/{code}")
+
+
 @login_required
 def portal_home(request: HttpRequest) -> HttpResponse:
     partner = _partner(request)
@@ -68,6 +79,7 @@ def portal_partnership(request: HttpRequest, partnership_id: str) -> HttpRespons
         {
             "partnership": partnership,
             "link": referral_link(request, partnership),
+            "customer_link": customer_referral_link(request, partnership),
             "progress": progress,
             "approved": partnership.status == Partnership.Status.APPROVED,
         },
@@ -123,3 +135,37 @@ def portal_certification(
                 return render(request, "partners/portal/certification.html", context, status=400)
             context["attempt"] = attempt
     return render(request, "partners/portal/certification.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def portal_leads(request: HttpRequest, partnership_id: str) -> HttpResponse:
+    """My leads/deals in one partnership, and the form to register one."""
+    partnership = _my_partnership(request, partnership_id)
+    status = 200
+    with vendor_scope(partnership.vendor):
+        form = LeadRegisterForm(request.POST or None)
+        if request.method == "POST":
+            status = 400
+            if form.is_valid():
+                try:
+                    lead_register(
+                        partnership=partnership,
+                        currency=partnership.program.currency,
+                        **{
+                            **form.cleaned_data,
+                            "value_amount": form.cleaned_data["value_amount"] or 0,
+                        },
+                    )
+                except ValidationError as exc:
+                    form_errors_from(exc, form)
+                else:
+                    messages.success(request, "Lead registered: the vendor will review it.")
+                    return redirect("portal:leads", partnership_id=partnership.public_id)
+        leads = list(leads_for_partnership(partnership=partnership))
+    return render(
+        request,
+        "partners/portal/leads.html",
+        {"partnership": partnership, "form": form, "leads": leads},
+        status=status,
+    )

@@ -37,6 +37,8 @@ def _pid(field: str) -> serializers.CharField:
 class CustomerOutputSerializer(serializers.ModelSerializer[Customer]):
     id = serializers.CharField(source="public_id", read_only=True)
     partnership = _pid("partnership")
+    # Self-referral: the partnership whose link/code was used but not attributed (or null).
+    flagged_partnership = _pid("flagged_partnership")
     # Both may be empty ("") for a customer not yet attributed or without a known address.
     email = serializers.CharField(read_only=True)
     attribution_method = serializers.ChoiceField(
@@ -59,6 +61,8 @@ class CustomerOutputSerializer(serializers.ModelSerializer[Customer]):
             "mrr_amount",
             "mrr_currency",
             "signed_up_at",
+            "flagged_partnership",
+            "flag_reason",
             "created_at",
         ]
         read_only_fields = fields
@@ -325,7 +329,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorVi
     filterset_class = CustomerFilter
 
     def scope_queryset(self, queryset: Any) -> Any:
-        return queryset.select_related("partnership")
+        return queryset.select_related("partnership", "flagged_partnership")
 
     def create(self, request: Request) -> Response:
         """Create a customer (or return the existing one with the same external id: 200)."""

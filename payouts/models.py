@@ -58,6 +58,12 @@ class Customer(TenantModel):
     mrr_amount = models.BigIntegerField(default=0)
     mrr_currency = models.CharField(max_length=3, blank=True)
     signed_up_at = models.DateTimeField(null=True, blank=True)
+    # A referral that was not attributed because it looks like self-referral (the partner's
+    # own e-mail or company domain): the partnership that claimed it, for a manager to decide.
+    flagged_partnership = models.ForeignKey(
+        "partners.Partnership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    flag_reason = models.CharField(max_length=200, blank=True)
 
     public_id_prefix = "cus"
 
@@ -243,6 +249,10 @@ class Commission(TenantModel):
     payout = models.ForeignKey(
         "Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="commissions"
     )
+    # The accepted lead a ``bounty_lead`` plan paid for.
+    lead = models.ForeignKey(
+        "partners.Lead", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     public_id_prefix = "com"
 
@@ -259,6 +269,12 @@ class Commission(TenantModel):
                 fields=["vendor", "customer", "plan"],
                 condition=models.Q(kind="bounty"),
                 name="payouts_commission_vendor_customer_bounty_uniq",
+            ),
+            # A lead bounty is earned once per accepted lead and plan.
+            models.UniqueConstraint(
+                fields=["vendor", "lead", "plan"],
+                condition=models.Q(lead__isnull=False),
+                name="payouts_commission_vendor_lead_plan_uniq",
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="in_payout") | models.Q(payout__isnull=False),

@@ -193,6 +193,38 @@ class ApplicationFactory(TenantFactory):
     answers = factory.LazyFunction(dict)
 
 
+class LeadFactory(TenantFactory):
+    class Meta:
+        model = "partners.Lead"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    company = factory.Sequence(lambda n: f"Initech {n}")
+    contact_name = "Peter Gibbons"
+    contact_email = factory.Sequence(lambda n: f"peter{n}@initech{n}.example")
+    value_amount = 500000
+    currency = factory.LazyAttribute(lambda o: o.partnership.program.currency)
+
+
+class ReferralClickFactory(TenantFactory):
+    class Meta:
+        model = "partners.ReferralClick"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    landing = "https://acme.example/"
+
+
+class ReferralDestinationFactory(TenantFactory):
+    class Meta:
+        model = "partners.ReferralDestination"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    website_url = "https://acme.example"
+    allowed_paths = factory.LazyFunction(list)
+
+
 class PartnerImportFactory(TenantFactory):
     class Meta:
         model = "partners.PartnerImport"

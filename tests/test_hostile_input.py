@@ -24,6 +24,7 @@ from tests.factories import (
     AuditEntryFactory,
     InvitationFactory,
     MembershipFactory,
+    PartnershipFactory,
     PartnerUserFactory,
     UserFactory,
     VendorFactory,
@@ -126,6 +127,9 @@ def hostile():
         questions=[{"text": PAYLOAD, "choices": [PAYLOAD, "b"], "answer": 0}]
     )
     assert filled >= len(OBJECT_MAKERS) + 1
+    # A referral link whose code can be put in a URL (the filled codes hold the payload): it
+    # redirects to the (payload-named) program page.
+    referral_code = PartnershipFactory(program=program, referral_code="hostileref01").referral_code
     return {
         "vendor": Vendor.objects.get(pk=vendor.pk),
         "owner": owner,
@@ -136,6 +140,7 @@ def hostile():
             "vendor": vendor.slug,
             "program_slug": program.slug,
             "token": token,
+            "referral_code": referral_code,
             **objects,
             **partner_objects,
         },

@@ -29,6 +29,7 @@ from tests.factories import (
     EventFactory,
     InvitationFactory,
     JoinSourceFactory,
+    LeadFactory,
     LessonFactory,
     MembershipFactory,
     PartnerImportFactory,
@@ -66,6 +67,10 @@ PUBLIC_NAMES = {
     "dashboard:vendor_picker": "lists only the signed-in user's own memberships",
     "dashboard:vendor_create": "creates a new vendor owned by the signed-in user",
     "program_page": "public program page and application form; draft programs answer 404",
+    "referral_link": "public referral link: records a click of an approved partnership and "
+    "redirects to the vendor's own site; reveals nothing, unknown codes answer 404",
+    "referral_link_vendor": "the same referral link with the vendor's slug (codes are unique "
+    "per vendor)",
 }
 # Partner-level routes: not under a vendor, every object is resolved through the signed-in
 # partner's own partnerships. Attacked below with another partner's objects.
@@ -174,6 +179,7 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
     "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
     "payout_details_id": lambda v: PartnerPayoutDetailsFactory(vendor=v).public_id,
+    "lead_id": lambda v: LeadFactory(partnership__program__vendor=v).public_id,
 }
 
 

@@ -6,6 +6,7 @@ from journey.api import FunnelApi, PartnershipTransitionApi, PartnershipTransiti
 from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
+from partners.api_attribution import LeadViewSet, ReferralApi
 from payouts.api import (
     CommissionViewSet,
     CustomerViewSet,
@@ -25,6 +26,7 @@ router.register("personas", PersonaViewSet, basename="persona")
 router.register("join-sources", JoinSourceViewSet, basename="join-source")
 router.register("partnerships", PartnershipViewSet, basename="partnership")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
 router.register("commissions", CommissionViewSet, basename="commission")
@@ -45,6 +47,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="api_partnership_transitions",
     ),
     path("v1/analytics/funnel", FunnelApi.as_view(), name="api_analytics_funnel"),
+    path("v1/referrals", ReferralApi.as_view(), name="api_referrals"),
     path(
         "v1/schema/",
         SpectacularAPIView.as_view(authentication_classes=[], permission_classes=[]),
