@@ -432,7 +432,34 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
         _customers_touch(vendor=vendor, event_ids=new_ids)
         report.commission_ids = ledger.commissions_compute(vendor_id=vendor.pk, event_ids=new_ids)
         _announce_commissions(vendor=vendor, ids=report.commission_ids)
+        _evaluate_first_earners(vendor=vendor, commission_ids=report.commission_ids)
     return report
+
+
+def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> None:
+    """Partnerships whose first commission is among ``commission_ids`` are evaluated by the
+    journey right after commit (Activation at once, not at the next hourly run). Two
+    queries, whatever the batch size."""
+    if not commission_ids:
+        return
+    from journey.services import partnership_evaluate_soon
+
+    earning = set(
+        Commission.objects.for_vendor(vendor)
+        .filter(pk__in=commission_ids)
+        .exclude(kind=Commission.Kind.CLAWBACK)
+        .values_list("partnership_id", flat=True)
+    )
+    earned_before = set(
+        Commission.objects.for_vendor(vendor)
+        .filter(partnership_id__in=earning)
+        .exclude(pk__in=commission_ids)
+        .values_list("partnership_id", flat=True)
+        .distinct()
+    )
+    first = Partnership.objects.for_vendor(vendor).filter(pk__in=earning - earned_before)
+    for partnership in first.only("id", "vendor_id"):
+        partnership_evaluate_soon(partnership=partnership)
 
 
 def _build_event(

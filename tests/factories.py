@@ -387,6 +387,40 @@ def paid_invoice(vendor: Vendor, amount: int = 10000) -> Any:
     return RevenueEvent.objects.for_vendor(vendor).get(external_id=external_id)
 
 
+def invoice_ingest(
+    customer: Any,
+    amount: int = 10000,
+    *,
+    occurred_at: dt.datetime | None = None,
+    external_id: str | None = None,
+    kind: str = "invoice_paid",
+    **extra: Any,
+) -> Any:
+    """Store one revenue event for ``customer`` through the ingestion service (commissions
+    included) and return it; a refused item fails the test."""
+    from payouts.models import RevenueEvent
+    from payouts.services import revenue_events_ingest
+
+    external_id = external_id or f"inv-{secrets.token_hex(6)}"
+    currency = customer.partnership.program.currency if customer.partnership else "USD"
+    report = revenue_events_ingest(
+        vendor=customer.vendor,
+        items=[
+            {
+                "external_id": external_id,
+                "customer": customer.external_id,
+                "kind": kind,
+                "amount": amount,
+                "currency": currency,
+                "occurred_at": (occurred_at or timezone.now() - dt.timedelta(hours=1)).isoformat(),
+                **extra,
+            }
+        ],
+    )
+    assert report.results[0].outcome == "stored", report.results[0].as_dict()
+    return RevenueEvent.objects.for_vendor(customer.vendor).get(external_id=external_id)
+
+
 class BillingIntegrationFactory(TenantFactory):
     class Meta:
         model = "payouts.BillingIntegration"

@@ -310,7 +310,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 # Dotted path of the payouts ledger's journey.metric_sources.LedgerMetricSource ("" = none).
-JOURNEY_LEDGER_METRIC_SOURCE = os.environ.get("JOURNEY_LEDGER_METRIC_SOURCE", "")
+JOURNEY_LEDGER_METRIC_SOURCE = os.environ.get(
+    "JOURNEY_LEDGER_METRIC_SOURCE", "payouts.journey_source.PayoutsLedgerSource"
+)
 
 LOGGING = {
     "version": 1,

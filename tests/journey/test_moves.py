@@ -53,7 +53,8 @@ def test_manager_move_records_transition_event_and_metrics_snapshot(vendor, mana
     assert transition.actor_user == manager
     assert transition.metrics["certifications_passed"] == 1
     assert transition.metrics["approved"] == 1
-    assert "paying_customers" in transition.metrics["unavailable"]
+    assert transition.metrics["paying_customers"] == 0  # read from the payouts ledger
+    assert "unavailable" not in transition.metrics
     event = Event.objects.for_vendor(vendor).get(type="partnership.stage_changed")
     assert event.data["stage"] == "investment"
     assert event.data["transition"]["from"] == "recruitment"

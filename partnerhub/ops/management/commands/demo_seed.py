@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from partnerhub.ops.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
+from partnerhub.ops.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_USERS, demo_seed
 
 
 class Command(BaseCommand):
@@ -13,3 +13,4 @@ class Command(BaseCommand):
         self.stdout.write(f"Demo vendor {vendor.name!r} at /app/{vendor.slug}/")
         for login in DEMO_USERS:
             self.stdout.write(f"  {login.role:<8} {login.email} / {DEMO_PASSWORD}")
+        self.stdout.write(f"  partner  {DEMO_PARTNER_EMAIL} / {DEMO_PASSWORD} (at /portal/)")

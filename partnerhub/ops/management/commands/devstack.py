@@ -16,7 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from partnerhub import embedded
-from partnerhub.ops.demo import DEMO_PASSWORD, DEMO_USERS, demo_seed
+from partnerhub.ops.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_USERS, demo_seed
 
 
 class Command(BaseCommand):
@@ -107,6 +107,9 @@ class Command(BaseCommand):
         self.stdout.write(f"  demo log-ins (password {DEMO_PASSWORD}):")
         for login in DEMO_USERS:
             self.stdout.write(f"    {login.role:<8} {login.email}")
+        self.stdout.write(
+            f"    {'partner':<8} {DEMO_PARTNER_EMAIL}  (partner portal: {url}portal/)"
+        )
         self.stdout.write("  API key:   .venv/bin/python manage.py apikey create --vendor acme")
         self.stdout.write("Press Ctrl-C to stop web, worker and beat.")
 

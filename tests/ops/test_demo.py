@@ -1,0 +1,108 @@
+"""The demo data of ``make run``: real history through the services, idempotent, and every
+page a first log-in lands on shows something."""
+
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.test import Client
+
+from journey.models import StageTransition
+from journey.stages import STAGE_ORDER
+from partnerhub.ops.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_USERS, demo_seed
+from partnerhub.tenancy.models import TenantModel
+from partnerhub.webhooks.models import WebhookEndpoint
+from partners.models import Partnership
+from payouts.models import Commission, Customer, Payout, PayoutRun, RevenueEvent
+
+pytestmark = pytest.mark.django_db
+
+
+def _row_counts() -> dict[str, int]:
+    counts = {}
+    for model in apps.get_models():
+        manager: Any = model.objects if issubclass(model, TenantModel) else model._default_manager
+        # Counting every tenant's rows is the point here (the whole database).
+        qs = manager.unscoped() if hasattr(manager, "unscoped") else manager.all()
+        counts[model._meta.label] = qs.count()
+    return counts
+
+
+@pytest.fixture
+def demo():
+    return demo_seed()
+
+
+def _log_in(email: str) -> Client:
+    client = Client()
+    response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302, email
+    return client
+
+
+def test_demo_seed_twice_creates_nothing_new(demo):
+    before = _row_counts()
+    demo_seed()
+    assert _row_counts() == before
+
+
+def test_demo_partnerships_are_in_every_stage_with_rule_history(demo):
+    stages = set(Partnership.objects.for_vendor(demo).values_list("stage", flat=True))
+    assert stages == set(STAGE_ORDER)
+    assert Partnership.objects.for_vendor(demo).count() >= 60
+    by_rule = StageTransition.objects.for_vendor(demo).filter(actor_type="rule")
+    assert by_rule.filter(to_stage="devotion").exists()
+    transition = by_rule.filter(to_stage="activation").first()
+    assert transition.rule == "activation entry (default)"
+    assert transition.metrics["paying_customers"] >= 1
+
+
+def test_demo_ledger_has_twelve_months_of_revenue_commissions_and_a_paid_run(demo):
+    events = RevenueEvent.objects.for_vendor(demo)
+    assert events.filter(kind="refund").count() == 1
+    assert events.exclude(period_start=None).exists()  # annual invoices
+    months = {e.occurred_at.strftime("%Y-%m") for e in events.filter(kind="invoice_paid")}
+    assert len(months) >= 12
+    assert Customer.objects.for_vendor(demo).filter(status="active").count() > 50
+    assert Commission.objects.for_vendor(demo).filter(kind="clawback").count() >= 1
+    run = PayoutRun.objects.for_vendor(demo).get()
+    assert run.status == "completed"
+    statuses = set(Payout.objects.for_vendor(demo).filter(run=run).values_list("status", flat=True))
+    assert {"approved", "paid"} <= statuses
+
+
+def test_demo_webhook_endpoint_never_delivers(demo):
+    endpoint = WebhookEndpoint.objects.for_vendor(demo).get()
+    assert endpoint.enabled is False
+
+
+def test_owner_home_and_dashboard_pages_render_with_data(demo):
+    client = _log_in(DEMO_USERS[0].email)
+    home = client.get("/app/acme/")
+    assert home.status_code == 200
+    assert home.context["health"] is not None
+    assert home.context["health"].metrics["members"] == 4
+    pages = {
+        "/app/acme/partnerships/": b"Agency Referral Program",
+        "/app/acme/applications/": b"@",
+        "/app/acme/customers/": b"Client",
+        "/app/acme/commissions/": b"USD",
+        "/app/acme/payout-runs/": b"completed",
+        "/app/acme/journey/": b"devotion",
+    }
+    for path, expected in pages.items():
+        response = client.get(path)
+        assert response.status_code == 200, path
+        assert expected.lower() in response.content.lower(), path
+
+
+def test_partner_portal_shows_passive_income(demo):
+    client = _log_in(DEMO_PARTNER_EMAIL)
+    response = client.get("/portal/income/")
+    assert response.status_code == 200
+    [row] = response.context["rows"]
+    income = row["income"]
+    assert income.paying_customers == 3
+    assert income.attributed_mrr > 0
+    assert sum(total for _, total in income.monthly) > 0
+    assert client.get("/portal/").status_code == 200
