@@ -23,8 +23,9 @@ urlpatterns = [
     path("app/<slug:vendor_slug>/", include("programs.urls")),
     path("app/<slug:vendor_slug>/", include("partners.urls")),
     path("app/", include("partnerhub.webhooks.urls")),
-    path("app/", include("payouts.urls")),
     path("app/", include("journey.urls")),
+    path("app/", include("payouts.urls")),
+    path("app/<slug:vendor_slug>/exports/", include("partnerhub.dashboard.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "partnerhub.tenancy.middleware.VendorScopeMiddleware",
+    "partnerhub.dashboard.middleware.VendorTimezoneMiddleware",
 ]
 
 ROOT_URLCONF = "partnerhub.urls"

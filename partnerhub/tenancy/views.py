@@ -25,7 +25,7 @@ from partnerhub.tenancy.forms import (
     VendorCreateForm,
     VendorSettingsForm,
 )
-from partnerhub.tenancy.models import Role, VendorHealthSnapshot
+from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.views_base import VendorDashboardView
 
 
@@ -84,17 +84,6 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request, "tenancy/invitation_accept.html", {"invitation": invitation, "error": error}
     )
-
-
-class HomeView(VendorDashboardView):
-    template_name = "tenancy/home.html"
-    nav = "home"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        context["members"] = selectors.member_list(vendor=self.vendor)[:10]
-        context["health"] = VendorHealthSnapshot.objects.for_vendor(self.vendor).first()
-        return context
 
 
 class MembersView(VendorDashboardView):

@@ -80,8 +80,11 @@ def test_owner_home_and_dashboard_pages_render_with_data(demo):
     client = _log_in(DEMO_USERS[0].email)
     home = client.get("/app/acme/")
     assert home.status_code == 200
-    assert home.context["health"] is not None
-    assert home.context["health"].metrics["members"] == 4
+    figures = home.context["figures"]
+    # Every stage of the funnel chart and the 12-month trend have real demo data behind them.
+    assert all(count > 0 for _, _, count in figures.stages), figures.stages
+    assert home.context["has_trend"]
+    assert figures.mrr.get("USD", 0) > 0
     pages = {
         "/app/acme/partnerships/": b"Agency Referral Program",
         "/app/acme/applications/": b"@",
