@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partnerhub.dashboard.partnership import PartnershipDetailView
 from partners import views, views_leads
 
 app_name = "partners"
@@ -16,7 +17,7 @@ urlpatterns = [
     path("partnerships/invite/", views.PartnershipInviteView.as_view(), name="partnership_invite"),
     path(
         "partnerships/<str:partnership_id>/",
-        views.PartnershipDetailView.as_view(),
+        PartnershipDetailView.as_view(),
         name="partnership_detail",
     ),
     path("imports/", views.ImportView.as_view(), name="import"),

@@ -198,6 +198,9 @@ def test_vendor_to_partner_commission_end_to_end(
     page.wait_for_load_state()
     assert "Approved 1 payout(s)." in page.content()
     screenshot("e2e-08-payout-approved")
+    page.goto(f"/app/northwind/partnerships/{partnership.public_id}/")
+    assert "Earned in total: 50.00 USD" in page.locator("main").inner_text()
+    screenshot("e2e-10-partnership-detail")
 
     # --- the partner sees the commission ----------------------------------------------------
     partner_page.goto("/portal/income/")
