@@ -6,7 +6,8 @@ Creates ``--vendors`` vendors ``bench-1`` … (slug prefix ``--prefix``), each w
 (currency USD, EUR or GBP by vendor), two personas, three join sources and a 20 % commission
 plan; then partners and partnerships spread over the five journey stages, customers (90 %
 monthly, 10 % annual, a few churning) and ``--months`` months of revenue events (paid
-invoices, about 2 % refunded). Revenue events are written month by month, so the events of
+invoices, about 2 % refunded), and the ledger's history: the commissions of every month but
+the last, already paid. Revenue events are written month by month, so the events of
 one month of one vendor have contiguous ids (the benchmarks use that).
 
 Bulk path: the few configuration rows go through the ORM; every large table is filled by
@@ -112,6 +113,8 @@ class Command(BaseCommand):
                 _exec(_INVOICES_SQL, params)
                 bar.step(per_c)
         bar.close()
+        for vendor, program in vendors:
+            _exec(_HISTORY_SQL, _p(vendor, program, opts))
         _exec("ANALYZE", {})
         took = time.perf_counter() - started
         self.stdout.write(
@@ -277,6 +280,20 @@ CROSS JOIN (SELECT count(*) AS n FROM partners_partnership
             WHERE vendor_id = %(v)s AND status = 'approved') k
 JOIN (SELECT id, row_number() OVER (ORDER BY id) - 1 AS rn FROM partners_partnership
       WHERE vendor_id = %(v)s AND status = 'approved') ptn ON ptn.rn = g %% k.n
+"""  # noqa: S608 -- constants only
+
+# The ledger's history: every invoice before the last month has its 20 % commission, already
+# paid (a ledger with history, as in production: the benchmarks compute the last month).
+_HISTORY_SQL = f"""
+INSERT INTO payouts_commission (vendor_id, public_id, created_at, updated_at, partnership_id,
+  plan_id, revenue_event_id, customer_id, kind, amount, currency, rate, base_amount,
+  occurred_at, available_at, status)
+SELECT e.vendor_id, {_ID.format(p="com")}, now(), now(), e.partnership_id, p.id, e.id,
+       e.customer_id, 'percent', payouts_round_half_even(p.rate * e.amount), e.currency, p.rate,
+       e.amount, e.occurred_at, e.occurred_at, 'paid'
+FROM payouts_revenueevent e JOIN payouts_commissionplan p ON p.vendor_id = e.vendor_id
+WHERE e.vendor_id = %(v)s AND e.kind = 'invoice_paid'
+  AND e.occurred_at < date_trunc('month', now()) - interval '1 month'
 """  # noqa: S608 -- constants only
 
 # Month m (0 = oldest): monthly customers pay every month until they churn (4 % churn at a
