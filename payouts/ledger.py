@@ -140,23 +140,17 @@ RETURNING id
 # A commission reversed in full before it was paid cancels out with its clawbacks: both
 # become ``reversed`` (their sum is zero, so no cent moves).
 _CANCEL_SQL = f"""
-WITH orig AS (
-  SELECT DISTINCT reverses_id AS id FROM payouts_commission
-  WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s) AND reverses_id IS NOT NULL
-),
--- The clawbacks of those originals summed once (set-based: no per-original subquery, so
--- the cost stays linear even when the planner's statistics predate a large batch).
-rev AS (
-  SELECT x.reverses_id AS id, SUM(x.amount) AS total,
-         bool_and(x.status IN ('pending', 'available')) AS open
-  FROM payouts_commission x
-  WHERE x.vendor_id = %(vendor)s AND x.reverses_id IN (SELECT id FROM orig)
-  GROUP BY x.reverses_id
-),
-full_rev AS (
-  SELECT o.id FROM payouts_commission o JOIN rev ON rev.id = o.id
+WITH full_rev AS (
+  SELECT o.id FROM payouts_commission o
   WHERE o.vendor_id = %(vendor)s AND o.kind <> 'clawback'
-    AND o.status IN ('pending', 'available') AND rev.open AND o.amount + rev.total = 0
+    AND o.status IN ('pending', 'available')
+    AND o.id IN (SELECT reverses_id FROM payouts_commission
+                 WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s))
+    AND o.amount + (SELECT COALESCE(SUM(x.amount), 0) FROM payouts_commission x
+                    WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id) = 0
+    AND NOT EXISTS (SELECT 1 FROM payouts_commission x
+                    WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id
+                      AND x.status NOT IN ('pending', 'available'))
   -- Lock the originals: one a payout run is linking right now is re-checked after its
   -- commit and, being in_payout then, left alone (its clawback nets in a later payout).
   FOR UPDATE OF o
