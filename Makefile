@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck check install stop clean
+.PHONY: run test lint format typecheck check install stop clean bench
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing PartnerHub with its dev tools"
@@ -22,6 +22,12 @@ run: $(STAMP)
 ## make test: the whole suite (real PostgreSQL/Redis from the env, else embedded ones)
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+## make bench: benchmark suite with ratios to floors (BENCH_SIZE=small|medium|full), not part of test
+BENCH_SIZE ?= small
+bench: $(STAMP)
+	@$(PY) manage.py migrate -v0
+	@BENCH_SIZE=$(BENCH_SIZE) $(PY) bench/run.py $(BENCH_ARGS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .

@@ -60,3 +60,30 @@ def test_every_unique_constraint_and_composite_index_starts_with_vendor():
             if is_global and (label, field.name) not in GLOBAL_LOOKUPS:
                 problems.append(f"{label}.{field.name} is unique across vendors")
     assert not problems, "\n".join(problems)
+
+
+GLOBAL_COLUMNS = {(label, f"{field}") for label, field in GLOBAL_LOOKUPS}
+
+
+def test_every_unique_index_in_the_database_starts_with_vendor_id(db):
+    """What the migrations (and any raw SQL in them) really created, not only the models."""
+    from django.db import connection
+
+    problems = []
+    with connection.cursor() as cursor:
+        for model in tenant_models():
+            cursor.execute(
+                """
+                SELECT i.relname, a.attname
+                FROM pg_index x
+                JOIN pg_class i ON i.oid = x.indexrelid
+                JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                WHERE x.indrelid = %s::regclass AND x.indisunique AND NOT x.indisprimary
+                """,
+                [model._meta.db_table],
+            )
+            for index, first in cursor.fetchall():
+                field = first.removesuffix("_id") if first != "vendor_id" else "vendor"
+                if first != "vendor_id" and (model._meta.label, field) not in GLOBAL_COLUMNS:
+                    problems.append(f"{model._meta.db_table}: {index} starts with {first}")
+    assert not problems, "\n".join(problems)

@@ -1,0 +1,600 @@
+"""PartnerHub benchmark suite: every figure next to a floor measured in the same run.
+
+    python bench/run.py                    # BENCH_SIZE=small (default), a few minutes
+    BENCH_SIZE=full python bench/run.py    # 50 vendors, 100k partnerships, 1M customers
+    python bench/run.py --size tiny --no-http --no-write   # the smoke test's size
+
+Each size runs twice: at the size and 10x smaller (the scaling check), on data made by
+``manage.py bench_seed`` (prefix ``bench``; reseeded per run). Benchmarks:
+
+commissions   ``commissions_compute`` over the last month's revenue events of every vendor,
+              floor: one bare ``INSERT … SELECT`` writing the same rows (rolled back);
+payout run    ``payout_run_execute`` for every vendor (release, payouts, links, audit,
+              events), floor: one ``GROUP BY`` computing the same per-partnership sums;
+journey       ``journey_evaluate`` of every vendor (steady state), floor: the plain SQL of
+              the same metrics (bench/journey_eval.py);
+ingestion     ``POST /api/v1/revenue-events/bulk`` (1,000 per request, in-process client),
+              floor: ``COPY`` of the same rows (rolled back);
+API reads     ``GET /api/v1/partnerships?limit=100`` and ``/commissions?limit=100`` served by
+              gunicorn (2 workers) and loaded from a second process (bench/load.py),
+              floor: a bare DRF view returning the same rows from ``.values()``;
+dashboard     home and partnership list: server time and query count (in-process client).
+
+Commissions, payouts and journey moves happen in transactions that are rolled back, so one
+seed serves every benchmark. Results: printed, and written to bench/results/<date>.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import io
+import json
+import os
+import platform
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from bench.journey_eval import PLAIN_SQL as JOURNEY_FLOOR_SQL  # noqa: E402
+from journey.services import journey_evaluate  # noqa: E402
+from partnerhub.ops.management.commands.bench_seed import owner_bypass  # noqa: E402
+from partnerhub.tenancy.context import vendor_scope  # noqa: E402
+from partnerhub.tenancy.models import Vendor  # noqa: E402
+from payouts import ledger, runs  # noqa: E402
+from payouts.models import PayoutRun  # noqa: E402
+from programs.models import Program  # noqa: E402
+
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": {"vendors": 2, "partnerships": 200, "customers": 1_000, "months": 2, "ingest": 1_000},
+    "small": {
+        "vendors": 5,
+        "partnerships": 10_000,
+        "customers": 100_000,
+        "months": 3,
+        "ingest": 10_000,
+    },
+    "medium": {
+        "vendors": 20,
+        "partnerships": 40_000,
+        "customers": 400_000,
+        "months": 3,
+        "ingest": 20_000,
+    },
+    "full": {
+        "vendors": 50,
+        "partnerships": 100_000,
+        "customers": 1_000_000,
+        "months": 12,
+        "ingest": 50_000,
+    },
+}
+PREFIX = "bench"
+
+
+class Rollback(Exception):
+    pass
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def sql(query: str, params: Any = None) -> list[Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(query, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    started = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - started, result
+
+
+def bench_vendors() -> list[Vendor]:
+    return list(Vendor.objects.filter(slug__startswith=f"{PREFIX}-").order_by("pk"))
+
+
+def month_ranges(vendors: list[Vendor]) -> dict[int, tuple[int, int, int]]:
+    """Per vendor: the id range and count of its last month's revenue events."""
+    rows = sql(
+        """SELECT vendor_id, min(id), max(id), count(*) FROM payouts_revenueevent
+           WHERE vendor_id = ANY(%s) AND occurred_at >= date_trunc('month', now())
+                 - interval '1 month'
+           GROUP BY vendor_id""",
+        [[v.pk for v in vendors]],
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+_WRITE_FLOOR = f"""
+INSERT INTO payouts_commission (vendor_id, public_id, created_at, updated_at, partnership_id,
+  plan_id, revenue_event_id, customer_id, kind, amount, currency, rate, base_amount,
+  occurred_at, available_at, status)
+SELECT e.vendor_id, {ledger._NEW_ID.format(prefix="com")}, now(), now(), e.partnership_id,
+       p.id, e.id, e.customer_id, 'percent', payouts_round_half_even(p.rate * e.amount),
+       e.currency, p.rate, e.amount, e.occurred_at, e.occurred_at, 'pending'
+FROM payouts_revenueevent e
+JOIN payouts_commissionplan p ON p.vendor_id = e.vendor_id
+WHERE e.vendor_id = %(v)s AND e.id BETWEEN %(lo)s AND %(hi)s AND e.kind = 'invoice_paid'
+"""  # noqa: S608 -- constants only
+
+_PAYOUT_FLOOR = """
+SELECT partnership_id, currency, SUM(amount), COUNT(*) FROM payouts_commission
+WHERE vendor_id = %(v)s AND status IN ('pending', 'available') AND payout_id IS NULL
+GROUP BY partnership_id, currency HAVING SUM(amount) > 0
+"""
+
+
+def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
+    """Commissions then payout runs, in one transaction rolled back at the end."""
+    out: dict[str, Any] = {}
+    ranges = month_ranges(vendors)
+    events = sum(r[2] for r in ranges.values())
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                owner_bypass(cursor)
+            sid = transaction.savepoint()
+            floor, _ = timed(
+                lambda: [
+                    sql(_WRITE_FLOOR, {"v": v.pk, "lo": ranges[v.pk][0], "hi": ranges[v.pk][1]})
+                    for v in vendors
+                ]
+            )
+            transaction.savepoint_rollback(sid)
+            rss_before = rss_mb()
+
+            def compute() -> int:
+                n = 0
+                for v in vendors:
+                    lo, hi, _ = ranges[v.pk]
+                    for start in range(lo, hi + 1, 50_000):
+                        n += len(
+                            ledger.commissions_compute(
+                                vendor_id=v.pk, id_range=(start, min(start + 49_999, hi))
+                            )
+                        )
+                return n
+
+            took, created = timed(compute)
+            out["commissions"] = {
+                "n": events,
+                "unit": f"{events:,} events → {created:,} commissions",
+                "time": took,
+                "floor": floor,
+                "rss": rss_mb(),
+                "rss_growth": rss_mb() - rss_before,
+            }
+            floor_p, sums = timed(lambda: [sql(_PAYOUT_FLOOR, {"v": v.pk}) for v in vendors])
+            expected = sum(len(s) for s in sums)
+
+            def payout_runs() -> int:
+                made = 0
+                for v in vendors:
+                    with vendor_scope(v):
+                        program = Program.objects.for_vendor(v).get()
+                        run = PayoutRun.objects.for_vendor(v).create(
+                            vendor=v,
+                            program=program,
+                            period_start=dt.date.today() - dt.timedelta(days=400),
+                            period_end=dt.date.today() + dt.timedelta(days=2),
+                        )
+                        made += runs.payout_run_execute(vendor=v, run_id=run.pk).payouts_created
+                return made
+
+            took_p, made = timed(payout_runs)
+            assert made == expected, f"payouts {made} != floor sums {expected}"
+            out["payout run"] = {
+                "n": events,
+                "unit": f"{made:,} payouts",
+                "time": took_p,
+                "floor": floor_p,
+                "rss": rss_mb(),
+                "rss_growth": rss_mb() - rss_before,
+            }
+            raise Rollback
+    except Rollback:
+        pass
+    return out
+
+
+def bench_journey(vendors: list[Vendor]) -> dict[str, Any]:
+    n = sql(
+        "SELECT count(*) FROM partners_partnership WHERE vendor_id = ANY(%s)",
+        [[v.pk for v in vendors]],
+    )[0][0]
+    try:
+        with transaction.atomic():
+            for v in vendors:  # first run: apply whatever moves (not timed)
+                with vendor_scope(v):
+                    journey_evaluate(vendor=v)
+
+            def floor() -> None:
+                for v in vendors:
+                    with vendor_scope(v):
+                        sql(JOURNEY_FLOOR_SQL, {"v": v.pk})
+
+            def steady() -> None:
+                for v in vendors:
+                    with vendor_scope(v):
+                        journey_evaluate(vendor=v)
+
+            floor_t = min(timed(floor)[0] for _ in range(2))
+            with CaptureQueriesContext(connection) as captured:
+                took = min(timed(steady)[0] for _ in range(2))
+            raise Rollback
+    except Rollback:
+        pass
+    return {
+        "journey": {
+            "n": n,
+            "unit": f"{n:,} partnerships, {len(captured) // 2 // len(vendors)} queries/vendor",
+            "time": took,
+            "floor": floor_t,
+            "rss": rss_mb(),
+        }
+    }
+
+
+def _ingest_items(vendor: Vendor, count: int, tag: str) -> list[dict[str, Any]]:
+    customers = [
+        r[0]
+        for r in sql(
+            "SELECT external_id FROM payouts_customer WHERE vendor_id = %s ORDER BY id LIMIT 500",
+            [vendor.pk],
+        )
+    ]
+    currency = sql("SELECT currency FROM programs_program WHERE vendor_id = %s", [vendor.pk])[0][0]
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return [
+        {
+            "external_id": f"{tag}-{i}",
+            "kind": "invoice_paid",
+            "customer": customers[i % len(customers)],
+            "amount": 1000 + i % 5000,
+            "currency": currency,
+            "occurred_at": (now - dt.timedelta(seconds=i)).isoformat(),
+        }
+        for i in range(count)
+    ]
+
+
+def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
+    tag = f"ing{int(time.time())}"
+    items = _ingest_items(vendor, count, tag)
+    ids = dict(
+        sql("SELECT external_id, id FROM payouts_customer WHERE vendor_id = %s", [vendor.pk])
+    )
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                owner_bypass(cursor)
+                buf = io.StringIO()
+                for it in items:
+                    buf.write(
+                        f"{vendor.pk}\trev_{tag}{it['external_id']}\t{it['occurred_at']}\t"
+                        f"{it['occurred_at']}\t{it['external_id']}\t{ids[it['customer']]}\t"
+                        f"invoice_paid\t{it['amount']}\t{it['currency']}\t{it['occurred_at']}\t0"
+                        "\tbench\n"
+                    )
+                buf.seek(0)
+                floor, _ = timed(
+                    lambda: cursor.copy_expert(
+                        "COPY payouts_revenueevent (vendor_id, public_id, created_at, "
+                        "updated_at, external_id, customer_id, kind, amount, currency, "
+                        "occurred_at, mrr_amount, source) FROM STDIN",
+                        buf,
+                    )
+                )
+            raise Rollback
+    except Rollback:
+        pass
+    client = Client()
+    headers = {"Authorization": f"Bearer {raw_key}"}
+    stored = 0
+
+    def post_all() -> None:
+        nonlocal stored
+        for i in range(0, count, 1000):
+            response = client.post(
+                "/api/v1/revenue-events/bulk",
+                data=json.dumps({"items": items[i : i + 1000]}),
+                content_type="application/json",
+                headers={**headers, "Idempotency-Key": f"{tag}-{i}"},
+            )
+            assert response.status_code == 200, response.content[:300]
+            stored += response.json()["stored"]
+
+    took, _ = timed(post_all)
+    assert stored == count, f"stored {stored} of {count}"
+    # Remove the ingested rows: owner bypass, and the append-only trigger off for this
+    # throw-away data (the ledger has no commissions for them).
+    with transaction.atomic(), connection.cursor() as cursor:
+        owner_bypass(cursor)
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "DELETE FROM payouts_revenueevent WHERE vendor_id = %s AND external_id LIKE %s",
+            [vendor.pk, f"{tag}-%"],
+        )
+    return {
+        "ingestion": {
+            "n": count,
+            "unit": f"{count / took:,.0f} events/s (COPY {count / floor:,.0f}/s)",
+            "time": took,
+            "floor": floor,
+            "rss": rss_mb(),
+        }
+    }
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def bench_http(vendor: Vendor, raw_key: str, seconds: float) -> dict[str, Any]:
+    port = _free_port()
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "bench.settings", "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(  # noqa: S603
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "partnerhub.wsgi",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    out: dict[str, Any] = {}
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+
+        def load(url: str, header: str | None) -> dict[str, Any]:
+            cmd = [sys.executable, str(ROOT / "bench" / "load.py"), url, "--seconds", str(seconds)]
+            cmd += ["--concurrency", "4"]
+            if header:
+                cmd += ["--header", header]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=True)  # noqa: S603
+            return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+        base = f"http://127.0.0.1:{port}"
+        for what in ("partnerships", "commissions"):
+            floor = load(f"{base}/bench/bare/{vendor.slug}/{what}/", None)
+            real = load(f"{base}/api/v1/{what}?limit=100", f"Authorization: Bearer {raw_key}")
+            out[f"GET {what}"] = {
+                "n": 100,
+                "unit": (
+                    f"{real['rps']:.0f} req/s p50 {real['p50_ms']:.1f} ms p99 "
+                    f"{real['p99_ms']:.1f} ms; floor {floor['rps']:.0f} req/s p99 "
+                    f"{floor['p99_ms']:.1f} ms; errors {real['errors']}"
+                ),
+                # time per request, so the ratio reads like the others (lower is better)
+                "time": 1 / real["rps"],
+                "floor": 1 / floor["rps"],
+                "p99": real["p99_ms"],
+                "rps_share": real["rps"] / floor["rps"],
+            }
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return out
+
+
+def bench_dashboard(vendor: Vendor, user: Any) -> dict[str, Any]:
+    client = Client()
+    client.force_login(user)
+    out: dict[str, Any] = {}
+    for label, url in (
+        ("dashboard home", f"/app/{vendor.slug}/"),
+        ("partnership list", f"/app/{vendor.slug}/partnerships/"),
+    ):
+        client.get(url)  # warm
+        best, queries = float("inf"), 0
+        for _ in range(3):
+            with CaptureQueriesContext(connection) as captured:
+                took, response = timed(lambda u=url: client.get(u))  # type: ignore[misc]
+            assert response.status_code == 200, (url, response.status_code)
+            best, queries = min(best, took), len(captured)
+        out[label] = {"n": 1, "unit": f"{queries} queries", "time": best, "floor": None}
+    return out
+
+
+def prepare_access(vendor: Vendor) -> tuple[str, Any]:
+    from django.contrib.auth import get_user_model
+
+    from partnerhub.api.services import api_key_create
+    from partnerhub.tenancy.models import Membership
+
+    user, _ = get_user_model().objects.get_or_create(email="bench-owner@bench.example")
+    with vendor_scope(vendor):
+        Membership.objects.for_vendor(vendor).get_or_create(
+            vendor=vendor, user=user, defaults={"role": "owner"}
+        )
+        key = api_key_create(vendor=vendor, name="bench", role="admin")
+    return key.raw_key, user
+
+
+def commit_commissions(vendor: Vendor) -> None:
+    """The commissions list needs committed rows: the last month of the first vendor."""
+    lo, hi, _ = month_ranges([vendor])[vendor.pk]
+    with transaction.atomic():
+        ledger.commissions_compute(vendor_id=vendor.pk, id_range=(lo, hi))
+    sql("ANALYZE payouts_commission")  # what autovacuum does after a large write
+
+
+def run_size(name: str, dims: dict[str, int], http: bool, seconds: float) -> dict[str, Any]:
+    print(f"\n== {name}: {dims}", flush=True)
+    started = time.perf_counter()
+    call_command(
+        "bench_seed",
+        vendors=dims["vendors"],
+        partnerships=dims["partnerships"],
+        customers=dims["customers"],
+        months=dims["months"],
+        prefix=PREFIX,
+    )
+    seed_s = time.perf_counter() - started
+    vendors = bench_vendors()
+    results: dict[str, Any] = {}
+    results.update(bench_money(vendors))
+    print("  money done", flush=True)
+    results.update(bench_journey(vendors))
+    print("  journey done", flush=True)
+    raw_key, user = prepare_access(vendors[0])
+    results.update(bench_ingestion(vendors[0], dims["ingest"], raw_key))
+    commit_commissions(vendors[0])
+    if http:
+        results.update(bench_http(vendors[0], raw_key, seconds))
+    results.update(bench_dashboard(vendors[0], user))
+    return {"dims": dims, "seed_s": seed_s, "results": results}
+
+
+def table(runs_: list[tuple[str, dict[str, Any]]]) -> str:
+    big_name, big = runs_[0]
+    lines = [
+        f"| benchmark | {big_name}: figure | time | floor | ratio | "
+        f"{runs_[1][0] if len(runs_) > 1 else '-'}: time | ratio | growth (time x) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for key, r in big["results"].items():
+        small = runs_[1][1]["results"].get(key) if len(runs_) > 1 else None
+        ratio = f"{r['time'] / r['floor']:.2f}x" if r.get("floor") else "-"
+        floor = f"{r['floor'] * 1000:.1f} ms" if r.get("floor") else "-"
+        s_time = f"{small['time'] * 1000:.1f} ms" if small else "-"
+        s_ratio = f"{small['time'] / small['floor']:.2f}x" if small and small.get("floor") else "-"
+        growth = f"{r['time'] / small['time']:.1f}" if small else "-"
+        lines.append(
+            f"| {key} | {r['unit']} | {r['time'] * 1000:.1f} ms | {floor} | {ratio} | "
+            f"{s_time} | {s_ratio} | {growth} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(big: dict[str, Any]) -> list[str]:
+    """Each target of the issue, met or missed (and by how much)."""
+    r = big["results"]
+    out = []
+
+    def check(label: str, ok: bool, detail: str) -> None:
+        out.append(f"- {'met' if ok else 'MISSED'}: {label} — {detail}")
+
+    for key in ("commissions", "payout run", "journey"):
+        if key in r:
+            ratio = r[key]["time"] / r[key]["floor"]
+            check(
+                f"{key} within 2x of its floor",
+                ratio <= 2,
+                f"{ratio:.2f}x ({ratio / 2:.2f}x the bar)",
+            )
+    for key in ("commissions", "payout run"):
+        if key in r:
+            check(f"{key} peak RSS < 300 MB", r[key]["rss"] < 300, f"{r[key]['rss']:.0f} MB")
+    if "ingestion" in r:
+        eps = r["ingestion"]["n"] / r["ingestion"]["time"]
+        check("ingestion ≥ 10,000 events/s", eps >= 10_000, f"{eps:,.0f} events/s")
+    for key in ("GET partnerships", "GET commissions"):
+        if key in r:
+            share, p99 = r[key]["rps_share"], r[key]["p99"]
+            check(f"{key} ≥ 50% of the bare view", share >= 0.5, f"{share:.0%}")
+            check(f"{key} p99 < 50 ms (4 concurrent clients)", p99 < 50, f"{p99:.1f} ms")
+    for key in ("dashboard home", "partnership list"):
+        if key in r:
+            ms = r[key]["time"] * 1000
+            check(f"{key} < 150 ms server time", ms < 150, f"{ms:.1f} ms, {r[key]['unit']}")
+    return out
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    mem = ""
+    try:
+        with open("/proc/meminfo") as f:
+            mem = f"{int(f.readline().split()[1]) / 1024 / 1024:.1f} GB RAM"
+    except OSError:
+        pass
+    pg = sql("SHOW server_version")[0][0]
+    return (
+        f"{platform.machine()}, {cpus} CPUs, {mem}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, PostgreSQL {pg} on the same machine"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default=os.environ.get("BENCH_SIZE", "small"), choices=SIZES)
+    parser.add_argument("--no-http", action="store_true", help="skip the gunicorn API reads")
+    parser.add_argument("--no-scaling", action="store_true", help="skip the 10x smaller run")
+    parser.add_argument("--no-write", action="store_true", help="do not write bench/results")
+    parser.add_argument("--seconds", type=float, default=8.0, help="load per API measurement")
+    args = parser.parse_args()
+    dims = SIZES[args.size]
+    started = time.perf_counter()
+    runs_ = [(args.size, run_size(args.size, dims, not args.no_http, args.seconds))]
+    if not args.no_scaling:
+        tenth = {k: max(v // 10, 1) for k, v in dims.items()}
+        tenth["vendors"] = max(dims["vendors"] // 10, 1)
+        tenth["months"] = dims["months"]
+        tenth["ingest"] = max(dims["ingest"] // 10, 1000)
+        runs_.append(
+            (f"{args.size}/10", run_size(f"{args.size}/10", tenth, not args.no_http, args.seconds))
+        )
+    text = "\n".join(
+        [
+            f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, BENCH_SIZE={args.size}",
+            "",
+            f"Machine: {machine()}.",
+            "",
+            *(f"- {name}: {r['dims']}, seeded in {r['seed_s']:.0f} s" for name, r in runs_),
+            "",
+            table(runs_),
+            "",
+            "Targets (at the larger size):",
+            "",
+            *targets(runs_[0][1]),
+            "",
+            f"Total wall time {time.perf_counter() - started:.0f} s.",
+        ]
+    )
+    print("\n" + text)
+    if not args.no_write:
+        path = ROOT / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{args.size}.md"
+        path.write_text(text + "\n")
+        print(f"\nwritten to {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
