@@ -4,6 +4,7 @@ from django.urls import include, path
 from partnerhub import health
 from partnerhub.tenancy import views as tenancy_views
 from partners.views_public import program_page
+from payouts.stripe_hooks import stripe_webhook
 
 urlpatterns = [
     path("", tenancy_views.home_redirect, name="root"),
@@ -12,12 +13,15 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
+    path("hooks/stripe/<str:integration_id>/", stripe_webhook, name="stripe_webhook"),
+    path("portal/income/", include("payouts.urls_portal")),
     path("portal/", include("partners.urls_portal")),
     path("app/", include("partnerhub.tenancy.urls")),
     path("app/<slug:vendor_slug>/", include("programs.urls")),
     path("app/<slug:vendor_slug>/", include("partners.urls")),
     path("app/", include("partnerhub.webhooks.urls")),
     path("app/", include("journey.urls")),
+    path("app/", include("payouts.urls")),
     path("api/", include("partnerhub.api.urls")),
 ]
 

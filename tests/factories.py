@@ -306,3 +306,110 @@ class StageTransitionFactory(TenantFactory):
     at = factory.LazyFunction(timezone.now)
     actor_type = "rule"
     rule = "activation entry"
+
+
+# --- payouts -------------------------------------------------------------------------------
+
+
+class CustomerFactory(TenantFactory):
+    class Meta:
+        model = "payouts.Customer"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor if o.partnership else None)
+    partnership = factory.SubFactory(PartnershipFactory)
+    external_id = factory.Sequence(lambda n: f"cust-{n:06d}")
+    attribution_method = "referral_code"
+    attributed_at = factory.LazyFunction(timezone.now)
+    signed_up_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(days=3650))
+
+
+class CommissionPlanFactory(TenantFactory):
+    class Meta:
+        model = "payouts.CommissionPlan"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    kind = "percent"
+    rate = "0.150000"
+
+
+class CommissionPlanTierFactory(TenantFactory):
+    class Meta:
+        model = "payouts.CommissionPlanTier"
+
+    vendor = factory.LazyAttribute(lambda o: o.plan.vendor)
+    plan = factory.SubFactory(CommissionPlanFactory)
+    from_stage = "investment"
+    rate = "0.200000"
+
+
+class PartnerPayoutDetailsFactory(TenantFactory):
+    class Meta:
+        model = "payouts.PartnerPayoutDetails"
+
+    vendor = factory.SubFactory(VendorFactory)
+    partner = factory.SubFactory(PartnerFactory)
+    method = "bank"
+    country = "US"
+    tax_form = "w9"
+    tax_form_status = "verified"
+    bank_reference = "US** **** 1234"
+
+
+class PayoutRunFactory(TenantFactory):
+    class Meta:
+        model = "payouts.PayoutRun"
+
+    vendor = factory.LazyAttribute(lambda o: o.program.vendor)
+    program = factory.SubFactory(ProgramFactory)
+    period_start = dt.date(2026, 1, 1)
+    period_end = dt.date(2026, 2, 1)
+    status = "completed"
+
+
+class PayoutFactory(TenantFactory):
+    class Meta:
+        model = "payouts.Payout"
+
+    vendor = factory.LazyAttribute(lambda o: o.run.vendor)
+    run = factory.SubFactory(PayoutRunFactory)
+    program = factory.LazyAttribute(lambda o: o.run.program)
+    partnership = factory.SubFactory(
+        PartnershipFactory, program=factory.SelfAttribute("..run.program")
+    )
+    amount = 1000
+    currency = "USD"
+    status = "draft"
+
+
+def paid_invoice(vendor: Vendor, amount: int = 10000) -> Any:
+    """A stored invoice event (through the ingestion service) with its 15% commission."""
+    from payouts.models import RevenueEvent
+    from payouts.services import revenue_events_ingest
+
+    program = ProgramFactory(vendor=vendor)
+    CommissionPlanFactory(program=program)
+    customer = CustomerFactory(partnership=PartnershipFactory(program=program))
+    external_id = f"inv-{secrets.token_hex(6)}"
+    revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            {
+                "external_id": external_id,
+                "customer": customer.external_id,
+                "amount": amount,
+                "currency": program.currency,
+                "occurred_at": (timezone.now() - dt.timedelta(days=1)).isoformat(),
+            }
+        ],
+    )
+    return RevenueEvent.objects.for_vendor(vendor).get(external_id=external_id)
+
+
+class BillingIntegrationFactory(TenantFactory):
+    class Meta:
+        model = "payouts.BillingIntegration"
+
+    vendor = factory.SubFactory(VendorFactory)
+    webhook_secret = factory.LazyFunction(lambda: "whsec_" + secrets.token_hex(16))

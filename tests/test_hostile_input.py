@@ -18,6 +18,7 @@ from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
 from partners.models import Partner, Partnership
+from payouts.models import RevenueEvent
 from programs.models import Certification, Program
 from tests.factories import (
     AuditEntryFactory,
@@ -43,7 +44,7 @@ ESCAPED = "&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"
 # Text that is not user-supplied, or whose format the application enforces.
 NOT_FREE_TEXT = {"public_id", "prefix", "key_hash", "token_hash", "slug", "password"}
 # Audit rows are immutable (a database trigger), so the payload goes in when they are created.
-APPEND_ONLY = {AuditEntry}
+APPEND_ONLY = {AuditEntry, RevenueEvent}
 
 
 def _free_text_fields(model: type[models.Model]) -> list[str]:

@@ -25,20 +25,25 @@ from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
     CourseFactory,
+    CustomerFactory,
     EventFactory,
     InvitationFactory,
     JoinSourceFactory,
     LessonFactory,
     MembershipFactory,
     PartnerImportFactory,
+    PartnerPayoutDetailsFactory,
     PartnerPersonaFactory,
     PartnershipFactory,
     PartnerUserFactory,
+    PayoutFactory,
+    PayoutRunFactory,
     ProgramFactory,
     UserFactory,
     VendorFactory,
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
+    paid_invoice,
 )
 
 pytestmark = pytest.mark.django_db
@@ -51,6 +56,8 @@ PUBLIC_PREFIXES = {
     "api/v1/schema/": "the public OpenAPI document",
     "api/docs/": "the public API reference page",
     "healthz": "load-balancer health check, no data",
+    "hooks/": "inbound billing webhooks (Stripe): unguessable id, every request must carry a "
+    "valid signature made with that vendor's secret",
     "static/": "static files",
 }
 PUBLIC_NAMES = {
@@ -161,6 +168,12 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
             vendor=v, endpoint=WebhookEndpoint.objects.for_vendor(v).latest("id")
         ).public_id
     ),
+    "customer_id": lambda v: CustomerFactory(partnership__program__vendor=v).public_id,
+    "revenue_event_id": lambda v: paid_invoice(v).public_id,
+    "commission_id": lambda v: paid_invoice(v).commissions.get().public_id,
+    "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
+    "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
+    "payout_details_id": lambda v: PartnerPayoutDetailsFactory(vendor=v).public_id,
 }
 
 

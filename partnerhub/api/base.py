@@ -103,7 +103,10 @@ class VendorScopedMixin:
 
 
 class BulkRateLimitMixin:
-    """For bulk endpoints: each item of the list in ``bulk_items_field`` costs one unit."""
+    """For bulk endpoints: each item of the list in ``bulk_items_field`` costs one unit.
+
+    List it before the base class: ``class RevenueEventBulkApi(BulkRateLimitMixin, VendorAPIView)``.
+    """
 
     bulk_items_field: ClassVar[str] = "items"
 

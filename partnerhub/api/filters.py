@@ -1,4 +1,4 @@
-"""Filters shared by API resources."""
+"""Filters shared by every API resource."""
 
 from __future__ import annotations
 
@@ -6,29 +6,25 @@ import datetime as dt
 from typing import Any
 
 import django_filters
-from django import forms
-from django.utils import timezone
+from django.core.exceptions import ValidationError
 from django_filters.fields import IsoDateTimeField
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):
-    """An ISO-8601 timestamp, normalised to UTC before it reaches the database.
-
-    PostgreSQL refuses offsets beyond ±15:59 that Python (and ISO-8601) accept, so an
-    exotic offset would otherwise be a 500 instead of a plain comparison.
-    """
+    """ISO-8601 with any offset, normalised to UTC. An offset PostgreSQL cannot store (it
+    allows ±15:59) or a moment outside the representable range is a 400, not a 500."""
 
     def to_python(self, value: Any) -> dt.datetime | None:
         parsed = super().to_python(value)
         if parsed is None:
             return None
-        if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed, dt.UTC)
         try:
             return parsed.astimezone(dt.UTC)
         except (OverflowError, ValueError) as exc:
-            raise forms.ValidationError("Timestamp out of range.", code="invalid") from exc
+            raise ValidationError("This timestamp is out of range.", code="invalid") from exc
 
 
 class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    """Use for every timestamp filter, e.g. ``created_after``/``created_before``."""
+
     field_class = UTCIsoDateTimeField

@@ -9,7 +9,8 @@ Wired into ``VendorScopedMixin`` so that every API view gets it without a line o
 * the same key with a different request answers 422 ``idempotency_key_reused``;
 * two concurrent requests with one key execute once: the record is inserted in the request's
   own transaction, so the second insert waits on the unique index until the first request
-  commits (and then replays its response) or rolls back (and then runs itself).
+  commits (and then replays its response) or rolls back (and then runs itself). It waits at
+  most ``IDEMPOTENCY_WAIT_SECONDS``, then answers 409 ``idempotency_key_in_progress``.
 
 Responses with a 5xx status are not stored (the transaction rolls back), so a retry after a
 server error runs again.
@@ -22,7 +23,8 @@ import hashlib
 import json
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -36,6 +38,7 @@ META_KEY = "HTTP_IDEMPOTENCY_KEY"
 REPLAY_HEADER = "Idempotent-Replayed"
 IDEMPOTENCY_TTL = dt.timedelta(hours=24)
 MAX_KEY_LENGTH = 255
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 
 class IdempotencyKeyReused(exceptions.APIException):
@@ -45,6 +48,14 @@ class IdempotencyKeyReused(exceptions.APIException):
         "new request."
     )
     default_code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInProgress(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = (
+        "Another request with this Idempotency-Key is still being processed; retry in a moment."
+    )
+    default_code = "idempotency_key_in_progress"
 
 
 class IdempotentReplay(Exception):
@@ -94,7 +105,15 @@ def idempotency_claim(
     records.filter(key=key, expires_at__lte=now).delete()
     try:
         with transaction.atomic():  # savepoint: a duplicate key leaves the request usable
-            return records.create(
+            with connection.cursor() as cursor:
+                # Wait for a concurrent request with this key at most this long (then 409).
+                cursor.execute("SELECT current_setting('lock_timeout')")
+                previous_lock_timeout = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT set_config('lock_timeout', %s, true)",
+                    [f"{max(1, int(settings.IDEMPOTENCY_WAIT_SECONDS * 1000))}ms"],
+                )
+            record = records.create(
                 vendor=vendor,
                 key=key,
                 fingerprint=fingerprint,
@@ -104,6 +123,14 @@ def idempotency_claim(
             )
     except IntegrityError:
         pass
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "pgcode", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise IdempotencyKeyInProgress() from exc
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous_lock_timeout])
+        return record
     # The other request has committed by now (the insert waited for it).
     existing = records.get(key=key)
     if existing.fingerprint != fingerprint:

@@ -7,6 +7,7 @@ Every web process shares the count, so the limit holds however many processes se
 
 from __future__ import annotations
 
+import logging
 import time
 from functools import cache
 from typing import Any
@@ -20,6 +21,7 @@ from rest_framework.throttling import BaseThrottle
 from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.models import VendorAPISettings
 
+logger = logging.getLogger(__name__)
 WINDOW_SECONDS = 60
 _LIMIT_CACHE_SECONDS = 60
 
@@ -59,16 +61,21 @@ class APIKeyRateThrottle(BaseThrottle):
         principal = request.user
         if not isinstance(principal, APIKeyPrincipal):
             return True  # unauthenticated requests are refused before they cost anything
-        limit = vendor_rate_limit(vendor_id=principal.vendor.pk)
         cost_of = getattr(view, "rate_limit_cost", None)
         cost = max(1, int(cost_of(request))) if cost_of else 1
         now = time.time()
         window = int(now // WINDOW_SECONDS)
         key = f"{settings.API_RATE_LIMIT_REDIS_PREFIX}:{principal.api_key.pk}:{window}"
-        pipe = _redis().pipeline()
-        pipe.incrby(key, cost)
-        pipe.expire(key, WINDOW_SECONDS * 2)
-        used, _ = pipe.execute()
+        try:
+            limit = vendor_rate_limit(vendor_id=principal.vendor.pk)
+            pipe = _redis().pipeline()
+            pipe.incrby(key, cost)
+            pipe.expire(key, WINDOW_SECONDS * 2)
+            used, _ = pipe.execute()
+        except redis.RedisError:
+            # Fail open: an outage of the counter store must not take the API down with it.
+            logger.warning("rate limit not checked: Redis unavailable", exc_info=True)
+            return True
         if int(used) <= limit:
             return True
         self._wait = max(1.0, (window + 1) * WINDOW_SECONDS - now)

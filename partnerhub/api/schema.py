@@ -24,7 +24,12 @@ _ERRORS = {
     "429": ("Rate limit exceeded: wait `Retry-After` seconds.", "throttled", None),
 }
 _POST_ERRORS = {
-    "409": ("Conflicts with the current state of the object.", "conflict", None),
+    "409": (
+        "Conflicts with the current state, or a request with this Idempotency-Key is still "
+        "running (retry shortly).",
+        "idempotency_key_in_progress",
+        None,
+    ),
     "422": (
         "This Idempotency-Key was used with a different request.",
         "idempotency_key_reused",

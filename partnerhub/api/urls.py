@@ -6,6 +6,13 @@ from journey.api import FunnelApi, PartnershipTransitionApi, PartnershipTransiti
 from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
+from payouts.api import (
+    CommissionViewSet,
+    CustomerViewSet,
+    PayoutRunViewSet,
+    PayoutViewSet,
+    RevenueEventViewSet,
+)
 from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -18,6 +25,11 @@ router.register("personas", PersonaViewSet, basename="persona")
 router.register("join-sources", JoinSourceViewSet, basename="join-source")
 router.register("partnerships", PartnershipViewSet, basename="partnership")
 router.register("applications", ApplicationViewSet, basename="application")
+router.register("customers", CustomerViewSet, basename="customer")
+router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
+router.register("commissions", CommissionViewSet, basename="commission")
+router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
+router.register("payouts", PayoutViewSet, basename="payout")
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("v1/vendor", VendorApi.as_view(), name="api_vendor"),

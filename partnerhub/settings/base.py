@@ -200,7 +200,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "partnerhub.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["partnerhub.api.parsers.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["partnerhub.api.ratelimit.APIKeyRateThrottle"],
     "EXCEPTION_HANDLER": "partnerhub.api.exceptions.exception_handler",
@@ -211,6 +211,9 @@ REST_FRAMEWORK = {
 # Requests per API key per minute, unless the vendor has its own VendorAPISettings row.
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
 API_RATE_LIMIT_REDIS_PREFIX = os.environ.get("API_RATE_LIMIT_REDIS_PREFIX", "partnerhub:ratelimit")
+
+# A POST whose Idempotency-Key is held by a request still running waits this long, then 409.
+IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "30"))
 
 # --- webhooks -----------------------------------------------------------------------------
 # Deliveries to loopback, private, link-local and other non-public addresses are refused
@@ -227,7 +230,10 @@ SPECTACULAR_SETTINGS = {
         "keys are created by vendor admins in the dashboard. Ids are opaque prefixed strings, "
         "money is an integer amount of minor units plus an ISO-4217 currency, lists use "
         "cursor pagination, and every error has the shape "
-        '`{"error": {"type", "code", "message", "field"}}`.'
+        '`{"error": {"type", "code", "message", "field"}}`. Every POST accepts an '
+        "`Idempotency-Key` header (replays return the first response for 24 hours). Each key "
+        "is rate limited per minute (429 with `Retry-After`). Events are delivered to webhook "
+        "endpoints signed per the Standard Webhooks spec; see the README's Webhooks section."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -251,6 +257,8 @@ SPECTACULAR_SETTINGS = {
         "PartnershipStatusEnum": "partners.models.Partnership.Status",
         "ApplicationStatusEnum": "partners.models.Application.Status",
         "JourneyStageEnum": "journey.stages.Stage",
+        "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
+        "CommissionKindEnum": "payouts.models.Commission.Kind",
     },
 }
 
@@ -279,6 +287,14 @@ CELERY_BEAT_SCHEDULE = {
     "idempotency-records-purge": {
         "task": "partnerhub.api.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute=40),
+    },
+    "commissions-release": {
+        "task": "payouts.tasks.commissions_release_fanout_task",
+        "schedule": crontab(minute=20),
+    },
+    "payout-runs-due": {
+        "task": "payouts.tasks.payout_runs_due_task",
+        "schedule": crontab(hour=3, minute=5),
     },
     "vendor-health-summary-nightly": {
         "task": "partnerhub.tenancy.tasks.vendor_health_summary_fanout_task",

@@ -128,8 +128,12 @@ class WebhookDeliveryOutputSerializer(serializers.ModelSerializer[WebhookDeliver
 
 class EventFilter(django_filters.FilterSet):
     type = django_filters.CharFilter(help_text="Only events of this type, e.g. payout.paid.")
-    created_after = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="gte")
-    created_before = UTCIsoDateTimeFilter(field_name="created_at", lookup_expr="lt")
+    created_after = UTCIsoDateTimeFilter(
+        field_name="created_at", lookup_expr="gte", help_text="ISO-8601; events at or after it."
+    )
+    created_before = UTCIsoDateTimeFilter(
+        field_name="created_at", lookup_expr="lt", help_text="ISO-8601; events before it."
+    )
 
     class Meta:
         model = Event

@@ -26,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -63,6 +64,16 @@ EVENT_TYPE_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
 MAX_EVENT_TYPES = 100
 
 
+@dataclass(frozen=True)
+class EventSpec:
+    """One event for ``event_record_many``."""
+
+    type: str
+    data: dict[str, Any]
+    actor_type: str = "system"
+    actor_id: str = ""
+
+
 def event_record(
     *,
     vendor: Vendor,
@@ -75,18 +86,43 @@ def event_record(
 
     Call it inside the service's ``transaction.atomic`` block: if the change rolls back, so
     does the event, and nothing is ever announced that did not happen. Once the transaction
-    commits, the webhook fan-out task is enqueued.
+    commits, the webhook fan-out task is enqueued (if the vendor has an enabled endpoint).
     """
+    spec = EventSpec(type=type, data=data, actor_type=actor_type, actor_id=actor_id)
+    return event_record_many(vendor=vendor, events=[spec])[0]
+
+
+def event_record_many(*, vendor: Vendor, events: list[EventSpec]) -> list[Event]:
+    """``event_record`` for bulk writes: one INSERT and one fan-out task for all of them."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("event_record must run inside the transaction of the change")
-    event = Event.objects.for_vendor(vendor).create(
-        vendor=vendor, type=type, data=data, actor_type=actor_type, actor_id=actor_id
+    if not events:
+        return []
+    rows = Event.objects.unscoped().bulk_create(
+        [
+            Event(
+                vendor=vendor,
+                public_id=Event.new_public_id(),
+                type=spec.type,
+                data=spec.data,
+                actor_type=spec.actor_type,
+                actor_id=spec.actor_id,
+            )
+            for spec in events
+        ]
     )
+    vendor_id, event_ids = vendor.pk, [row.pk for row in rows]
+    transaction.on_commit(lambda: _fanout_enqueue(vendor_id=vendor_id, event_ids=event_ids))
+    return rows
+
+
+def _fanout_enqueue(*, vendor_id: int, event_ids: list[int]) -> None:
+    # Most vendors have no webhooks: do not put a task on the broker for every change.
+    if not WebhookEndpoint.objects.for_vendor(vendor_id).filter(enabled=True).exists():
+        return
     from partnerhub.webhooks.tasks import webhook_event_fanout_task
 
-    vendor_id, event_id = vendor.pk, event.pk
-    transaction.on_commit(lambda: webhook_event_fanout_task.delay(vendor_id, event_id))  # type: ignore[arg-type]
-    return event
+    webhook_event_fanout_task.delay(vendor_id, event_ids)  # type: ignore[arg-type]
 
 
 # --- endpoints --------------------------------------------------------------------------
@@ -262,20 +298,20 @@ def _endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
 
 
 @transaction.atomic
-def webhook_deliveries_create(*, vendor: Vendor, event_id: int) -> list[int]:
-    """One pending delivery per enabled endpoint subscribed to the event's type.
+def webhook_deliveries_create(*, vendor: Vendor, event_ids: list[int]) -> list[int]:
+    """One pending delivery per event and enabled endpoint subscribed to its type.
 
     Re-run safe: deliveries are unique per (vendor, endpoint, event). Returns the ids of the
     deliveries that are due now.
     """
-    event = Event.objects.for_vendor(vendor).filter(pk=event_id).first()
-    if event is None:
+    events = list(Event.objects.for_vendor(vendor).filter(pk__in=event_ids))
+    types = sorted({event.type for event in events})
+    if not types:
         return []
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.for_vendor(vendor).filter(enabled=True)
-        if endpoint.subscribes_to(event.type)
-    ]
+    subscribed = Q(event_types__contains=["*"])
+    for event_type in types:
+        subscribed |= Q(event_types__contains=[event_type])
+    endpoints = list(WebhookEndpoint.objects.for_vendor(vendor).filter(subscribed, enabled=True))
     now = timezone.now()
     WebhookDelivery.objects.unscoped().bulk_create(
         [
@@ -286,13 +322,16 @@ def webhook_deliveries_create(*, vendor: Vendor, event_id: int) -> list[int]:
                 event=event,
                 next_attempt_at=now,
             )
+            for event in events
             for endpoint in endpoints
+            if endpoint.subscribes_to(event.type)
         ],
         ignore_conflicts=True,
     )
     return list(
         WebhookDelivery.objects.for_vendor(vendor)
-        .filter(event=event, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(event_id__in=event_ids, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("event_id", "pk")
         .values_list("pk", flat=True)
     )
 

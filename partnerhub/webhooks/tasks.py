@@ -11,9 +11,9 @@ from partnerhub.webhooks import services
 
 @shared_task(name="partnerhub.webhooks.tasks.webhook_event_fanout_task")
 @vendor_task
-def webhook_event_fanout_task(vendor: Vendor, event_id: int) -> int:
-    """After an event commits: create its deliveries and attempt each one."""
-    due = services.webhook_deliveries_create(vendor=vendor, event_id=event_id)
+def webhook_event_fanout_task(vendor: Vendor, event_ids: list[int]) -> int:
+    """After events commit: create their deliveries and attempt each one."""
+    due = services.webhook_deliveries_create(vendor=vendor, event_ids=event_ids)
     for delivery_id in due:
         webhook_delivery_attempt_task.delay(vendor.pk, delivery_id)  # type: ignore[arg-type]
     return len(due)

@@ -132,3 +132,13 @@ def test_an_unknown_api_route_gets_404_json(vendor, api_client_for):
 
 def test_a_wrong_method_gets_405_json(vendor, api_client_for):
     assert_error(api_client_for(vendor).delete("/api/v1/vendor"), 405)
+
+
+def test_a_nul_character_anywhere_in_the_body_is_a_400(vendor, api_client_for):
+    client = api_client_for(vendor)
+    response = client.generic(
+        "PATCH", "/api/v1/vendor", '{"name": "Acme\\u0000"}', content_type="application/json"
+    )
+    assert_error(response, 400, code="parse_error")
+    vendor.refresh_from_db()
+    assert vendor.name == "Acme Analytics"

@@ -214,3 +214,66 @@ def test_action_posts_are_idempotent_too(
     assert (first.status_code, second.status_code) == (202, 202)
     assert second["Idempotent-Replayed"] == "true"
     assert len(queued) == 1
+
+
+@pytest.mark.django_db
+def test_the_hourly_purge_forgets_only_expired_records(vendor, other_vendor, api_client_for):
+    from partnerhub.api.tasks import idempotency_records_purge_task
+
+    _post(api_client_for(vendor), BODY, "old")
+    _post(api_client_for(other_vendor), BODY, "fresh")
+    IdempotencyRecord.objects.for_vendor(vendor).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    assert idempotency_records_purge_task() == 1
+    assert list(IdempotencyRecord.objects.unscoped().values_list("key", flat=True)) == ["fresh"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_waiting_too_long_for_the_same_key_gets_409_then_can_retry(
+    vendor, api_client_for, settings
+):
+    """The first request with the key is still running (its transaction holds the key):
+    the second waits IDEMPOTENCY_WAIT_SECONDS, answers 409 and writes nothing."""
+    from django.db import connections as db_connections
+    from django.db import transaction
+
+    from partnerhub.api.idempotency import request_fingerprint
+
+    settings.IDEMPOTENCY_WAIT_SECONDS = 0.3
+    client = api_client_for(vendor)
+    holding, release = threading.Event(), threading.Event()
+
+    def first_request_in_flight():
+        try:
+            with transaction.atomic():
+                IdempotencyRecord.objects.for_vendor(vendor).create(
+                    vendor=vendor,
+                    key="busy",
+                    fingerprint=request_fingerprint(
+                        method="POST", path=ENDPOINTS, body=json.dumps(BODY).encode()
+                    ),
+                    method="POST",
+                    path=ENDPOINTS,
+                    expires_at=timezone.now() + dt.timedelta(hours=24),
+                )
+                holding.set()
+                release.wait(10)
+                transaction.set_rollback(True)  # the first request fails (a 5xx)
+        finally:
+            db_connections.close_all()
+
+    thread = threading.Thread(target=first_request_in_flight)
+    thread.start()
+    assert holding.wait(10)
+    try:
+        response = _post(client, BODY, "busy")
+    finally:
+        release.set()
+        thread.join(10)
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "idempotency_key_in_progress"
+    assert not WebhookEndpoint.objects.for_vendor(vendor).exists()
+    # The first request rolled back, so a retry with the key runs.
+    assert _post(client, BODY, "busy").status_code == 201
+    assert WebhookEndpoint.objects.for_vendor(vendor).count() == 1

@@ -91,3 +91,18 @@ def test_bulk_requests_count_each_item_against_the_limit(
     response = send(1)
     assert response.status_code == 429
     assert "Retry-After" in response
+
+
+def test_the_api_keeps_answering_when_the_rate_limit_store_is_down(
+    vendor, api_client_for, monkeypatch
+):
+    import redis
+
+    from partnerhub.api import ratelimit
+
+    class Down:
+        def pipeline(self):
+            raise redis.ConnectionError("redis is down")
+
+    monkeypatch.setattr(ratelimit, "_redis", lambda: Down())
+    assert api_client_for(vendor).get("/api/v1/vendor").status_code == 200

@@ -160,3 +160,25 @@ def test_cursor_pagination_walks_every_event_once(vendor, api_client_for):
         seen += [e["id"] for e in page["results"]]
         url = page["next"]
     assert sorted(seen) == sorted(made)
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+15:00", "yesterday"])
+def test_a_timestamp_filter_out_of_range_or_malformed_is_a_400_naming_it(
+    vendor, api_client_for, value
+):
+    response = api_client_for(vendor).get("/api/v1/events", {"created_after": value})
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["field"] == "created_after"
+
+
+def test_timestamp_filters_take_any_offset_and_compare_in_utc(vendor, api_client_for):
+    event = EventFactory(vendor=vendor)
+    client = api_client_for(vendor)
+    # The event's own wall-clock time read as +02:00 is two hours before it: included.
+    shifted = event.created_at.replace(tzinfo=None).isoformat() + "+02:00"
+    found = client.get("/api/v1/events", {"created_after": shifted}).json()["results"]
+    assert [e["id"] for e in found] == [event.public_id]
+    # An offset PostgreSQL could not store (+21:50) is normalised to UTC first: no error.
+    far = client.get("/api/v1/events", {"created_after": "5700-07-30T06:31:52+21:50"})
+    assert far.status_code == 200
+    assert far.json()["results"] == []

@@ -278,3 +278,43 @@ def test_the_admin_email_goes_to_admins_and_owners_only(
     _endpoint(vendor, receiver.url)
     _record(vendor, django_capture_on_commit_callbacks)
     assert mail.outbox[0].to == ["a@acme.example"]
+
+
+def test_two_workers_never_attempt_one_delivery_at_once(vendor, receiver):
+    from partnerhub.webhooks.services import _delivery_lease
+    from tests.factories import WebhookDeliveryFactory
+
+    delivery = WebhookDeliveryFactory(
+        vendor=vendor, status=DeliveryStatus.PENDING, next_attempt_at=timezone.now()
+    )
+    assert _delivery_lease(vendor=vendor, delivery_id=delivery.pk) is not None
+    # The first worker holds the lease (its attempt is in flight): a second finds nothing due.
+    assert _delivery_lease(vendor=vendor, delivery_id=delivery.pk) is None
+    assert webhook_deliveries_due_task() == 0
+
+
+def test_bulk_events_are_delivered_in_order_with_one_fanout(
+    vendor, receiver, django_capture_on_commit_callbacks
+):
+    from partnerhub.webhooks.services import EventSpec, event_record_many
+
+    _endpoint(vendor, receiver.url, event_types=["commission.created"])
+    specs = [EventSpec(type="commission.created", data={"amount": n * 100}) for n in (1, 2, 3)]
+    specs.append(EventSpec(type="customer.created", data={}))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        events = event_record_many(vendor=vendor, events=specs)
+    assert len(callbacks) == 1
+    assert len(events) == 4
+    assert all(e.public_id.startswith("evt_") for e in events)
+    assert [json.loads(r.body)["data"]["amount"] for r in receiver.requests] == [100, 200, 300]
+
+
+def test_a_vendor_without_endpoints_enqueues_nothing(
+    vendor, django_capture_on_commit_callbacks, monkeypatch
+):
+    from partnerhub.webhooks import tasks
+
+    enqueued = []
+    monkeypatch.setattr(tasks.webhook_event_fanout_task, "delay", lambda *a: enqueued.append(a))
+    _record(vendor, django_capture_on_commit_callbacks)
+    assert enqueued == []

@@ -1,0 +1,552 @@
+"""Payout runs, approval and payment (manual with CSV export, or Stripe Connect).
+
+Guarantees:
+- a run is unique per (vendor, program, period) (database constraint); starting it twice
+  returns the same run;
+- a run works in chunks of partnerships, each chunk one transaction and one statement that
+  sums the chunk's available commissions per partnership and currency, inserts the payouts
+  (``ON CONFLICT DO NOTHING`` on (vendor, run, partnership, currency)) and attaches exactly
+  the summed commissions to them, so a payout's amount equals the sum of its commissions and
+  a commission is in at most one payout (it must be ``available`` with no payout, under a
+  row lock). A worker killed mid-run loses only its open chunk (rolled back); running the
+  run again finishes it with the same result, and two runners serialise on the run row;
+- sums below the threshold (the program's, or the partner's higher minimum) and non-positive
+  sums are carried forward: their commissions stay available for the next run;
+- payouts of partners whose payout details are incomplete are *held* with the reason, and
+  cannot be approved until the details are complete.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import stripe
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.services import event_record
+from payouts import ledger
+from payouts.models import (
+    CommissionStatus,
+    PartnerPayoutDetails,
+    Payout,
+    PayoutRun,
+    PayoutStatus,
+)
+from payouts.services import events_bulk_record
+from programs.models import Program
+
+CHUNK_SIZE = int(os.environ.get("PAYOUTS_RUN_CHUNK_SIZE", "1000"))
+
+
+def _chunk_pause() -> float:
+    # Only the SIGKILL test sets this, to have time to kill a worker between chunks.
+    return float(os.environ.get("PAYOUTS_RUN_CHUNK_PAUSE_SECONDS", "0"))
+
+
+def period_bounds(period: str | dt.date, schedule: str = "monthly") -> tuple[dt.date, dt.date]:
+    """``2026-10`` (or any date in it) → (first day, first day of the next period)."""
+    if isinstance(period, str):
+        try:
+            start = dt.date.fromisoformat(period + "-01" if len(period) == 7 else period)
+        except ValueError as exc:
+            raise ValidationError({"period": "Give the period as YYYY-MM, e.g. 2026-10."}) from exc
+    else:
+        start = period
+    months = 3 if schedule == Program.PayoutSchedule.QUARTERLY else 1
+    first_month = start.month - (start.month - 1) % months
+    start = start.replace(month=first_month, day=1)
+    month_index = start.month - 1 + months
+    end = dt.date(start.year + month_index // 12, month_index % 12 + 1, 1)
+    return start, end
+
+
+def payout_data(p: Payout) -> dict[str, Any]:
+    return {
+        "id": p.public_id,
+        "object": "payout",
+        "run": p.run.public_id,
+        "partnership": p.partnership.public_id,
+        "amount": p.amount,
+        "currency": p.currency,
+        "status": p.status,
+        "held_reason": p.held_reason,
+        "provider": p.provider,
+        "provider_reference": p.provider_reference,
+    }
+
+
+# --- runs -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_run_start(
+    *,
+    vendor: Vendor,
+    program_id: str,
+    period: str | dt.date,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> tuple[PayoutRun, bool]:
+    """Create the run of a program for a period (or return the existing one) and enqueue its
+    work after commit. Returns (run, created)."""
+    program = Program.objects.for_vendor(vendor).filter(public_id=program_id).first()
+    if program is None:
+        raise ValidationError({"program": f"No program {program_id!r}."})
+    start, end = period_bounds(period, program.payout_schedule)
+    if end > timezone.localdate() + dt.timedelta(days=1) and start > timezone.localdate():
+        raise ValidationError({"period": "That period has not started yet."})
+    public_id = PayoutRun.new_public_id()
+    PayoutRun.objects.unscoped().bulk_create(
+        [
+            PayoutRun(
+                vendor=vendor,
+                public_id=public_id,
+                program=program,
+                period_start=start,
+                period_end=end,
+                started_by=actor,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    run = PayoutRun.objects.for_vendor(vendor).get(program=program, period_start=start)
+    created = run.public_id == public_id
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label=actor_label,
+        action="payout_run.started",
+        target_type="payout_run",
+        target_id=run.public_id,
+        after={"program": program.public_id, "period_start": start.isoformat()},
+    )
+    if run.status != PayoutRun.Status.COMPLETED:
+        from payouts.tasks import payout_run_execute_task
+
+        vendor_id, run_id = vendor.pk, run.pk
+        transaction.on_commit(lambda: payout_run_execute_task.delay(vendor_id, run_id))  # type: ignore[arg-type]
+    return run, created
+
+
+# 1. Lock the chunk's unpaid available commissions and sum them per partnership and currency,
+#    keeping the sums that reach the threshold (the program's or the partner's higher one).
+_CHUNK_SUMS_SQL = """
+WITH eligible AS (
+  SELECT c.id, c.partnership_id, c.currency, c.amount
+  FROM payouts_commission c
+  WHERE c.vendor_id = %(vendor)s AND c.partnership_id = ANY(%(ptns)s)
+    AND c.status = 'available' AND c.payout_id IS NULL AND c.available_at < %(cutoff)s
+  FOR UPDATE OF c
+)
+SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id)
+FROM eligible e
+JOIN partners_partnership ptn ON ptn.id = e.partnership_id
+LEFT JOIN payouts_partnerpayoutdetails d
+  ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
+GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount
+HAVING SUM(e.amount) > 0
+   AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
+"""
+# 2. One payout per sum (a payout that exists already for this run keeps its commissions).
+_CHUNK_PAYOUTS_SQL = f"""
+INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
+  partnership_id, amount, currency, commissions_count, status, held_reason, provider,
+  provider_reference, failure_reason)
+SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
+       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, 'draft', '', '', '', ''
+FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
+            %(counts)s::int[]) AS s(partnership_id, currency, total, n)
+ON CONFLICT DO NOTHING
+RETURNING id, partnership_id, currency
+"""  # noqa: S608 -- only code constants are formatted in; values are bound
+
+
+def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
+    """Do (or finish) the work of a run. Re-run safe and safe to run twice at once."""
+    with transaction.atomic():
+        run = (
+            PayoutRun.objects.for_vendor(vendor).select_for_update().select_related("program")
+        ).get(pk=run_id)
+        if run.status == PayoutRun.Status.COMPLETED:
+            return run
+        ledger.commissions_release(vendor_id=vendor.pk)
+        partnership_ids = list(
+            run.program.partnerships.filter(vendor=vendor)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        run.status = PayoutRun.Status.RUNNING
+        run.started_at = run.started_at or timezone.now()
+        run.partnerships_total = len(partnership_ids)
+        run.save(update_fields=["status", "started_at", "partnerships_total", "updated_at"])
+    cutoff = dt.datetime.combine(run.period_end, dt.time.min, tzinfo=dt.UTC)
+    for offset in range(0, len(partnership_ids), CHUNK_SIZE):
+        chunk = partnership_ids[offset : offset + CHUNK_SIZE]
+        _run_chunk(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
+        pause = _chunk_pause()
+        if pause:
+            time.sleep(pause)
+    with transaction.atomic():
+        run = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run_id)
+        if run.status != PayoutRun.Status.COMPLETED:
+            run.status = PayoutRun.Status.COMPLETED
+            run.partnerships_done = run.partnerships_total
+            run.payouts_created = Payout.objects.for_vendor(vendor).filter(run=run).count()
+            run.carried_forward = (
+                run.program.partnerships.filter(
+                    vendor=vendor,
+                    commissions__status=CommissionStatus.AVAILABLE,
+                    commissions__available_at__lt=cutoff,
+                )
+                .distinct()
+                .count()
+            )
+            run.finished_at = timezone.now()
+            run.save()
+    return run
+
+
+def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime) -> None:
+    with transaction.atomic():
+        locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
+        if locked.status == PayoutRun.Status.COMPLETED:
+            return
+        new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
+        if new_ids:
+            _hold_incomplete(vendor=vendor, payout_ids=new_ids)
+            payouts = Payout.objects.for_vendor(vendor).filter(pk__in=new_ids)
+            events_bulk_record(
+                vendor=vendor,
+                type="payout.created",
+                datas=[payout_data(p) for p in payouts.select_related("run", "partnership")],
+            )
+        done = locked.partnerships_done + len(chunk)
+        locked.partnerships_done = min(done, locked.partnerships_total)
+        locked.save(update_fields=["partnerships_done", "updated_at"])
+
+
+def _chunk_payouts(
+    *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime
+) -> list[int]:
+    """The three statements of one chunk (in the caller's transaction); returns the new
+    payout ids. Each payout gets exactly the commissions its amount was summed from."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _CHUNK_SUMS_SQL,
+            {
+                "vendor": vendor.pk,
+                "ptns": chunk,
+                "cutoff": cutoff,
+                "threshold": run.program.payout_threshold_amount,
+            },
+        )
+        sums = cursor.fetchall()
+        if not sums:
+            return []
+        cursor.execute(
+            _CHUNK_PAYOUTS_SQL,
+            {
+                "vendor": vendor.pk,
+                "run": run.pk,
+                "program": run.program_id,
+                "ptns": [row[0] for row in sums],
+                "currencies": [row[1] for row in sums],
+                "totals": [row[2] for row in sums],
+                "counts": [row[3] for row in sums],
+            },
+        )
+        created = {(ptn, cur): pk for pk, ptn, cur in cursor.fetchall()}
+    commission_ids: list[int] = []
+    payout_ids: list[int] = []
+    for ptn, cur, _total, _n, ids in sums:
+        payout_id = created.get((ptn, cur))
+        if payout_id is not None:
+            commission_ids.extend(ids)
+            payout_ids.extend([payout_id] * len(ids))
+    ledger.commission_status_move(
+        vendor_id=vendor.pk,
+        from_status=CommissionStatus.AVAILABLE,
+        to_status=CommissionStatus.IN_PAYOUT,
+        where_sql="c.id = m.id",
+        params={"ids": commission_ids, "payouts": payout_ids},
+        set_sql=", payout_id = m.payout_id",
+        from_sql="unnest(%(ids)s::bigint[], %(payouts)s::bigint[]) AS m(id, payout_id)",
+        actor_label="payout run",
+        reason=f"Payout run {run.public_id}",
+    )
+    return list(created.values())
+
+
+def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[str]]:
+    details = {
+        d.partner_id: d
+        for d in PartnerPayoutDetails.objects.for_vendor(vendor).filter(partner_id__in=partner_ids)
+    }
+    missing = {}
+    for partner_id in partner_ids:
+        d = details.get(partner_id)
+        missing[partner_id] = d.missing if d else ["payout details"]
+    return missing
+
+
+def _hold_incomplete(*, vendor: Vendor, payout_ids: list[int]) -> None:
+    payouts = list(
+        Payout.objects.for_vendor(vendor).filter(pk__in=payout_ids).select_related("partnership")
+    )
+    missing = _details_missing(vendor, {p.partnership.partner_id for p in payouts})
+    by_reason: dict[str, list[int]] = {}
+    for p in payouts:
+        needed = missing[p.partnership.partner_id]
+        if needed:
+            by_reason.setdefault("Waiting for the partner's " + ", ".join(needed), []).append(p.pk)
+    for reason, ids in by_reason.items():
+        Payout.objects.for_vendor(vendor).filter(pk__in=ids).update(
+            status=PayoutStatus.HELD, held_reason=reason[:300]
+        )
+
+
+# --- approval and payment -------------------------------------------------------------------
+
+
+@dataclass
+class ApproveResult:
+    approved: list[Payout]
+    held: list[Payout]
+
+
+@transaction.atomic
+def payouts_approve(
+    *, vendor: Vendor, payout_ids: list[str], actor: User | None = None, actor_label: str = ""
+) -> ApproveResult:
+    """Approve draft payouts (bulk). Held payouts whose partner completed the details since
+    are approved too; those still incomplete stay held with the reason. Audited per payout."""
+    payouts = list(
+        Payout.objects.for_vendor(vendor)
+        .select_for_update(of=("self",))
+        .select_related("partnership", "run")
+        .filter(public_id__in=payout_ids)
+    )
+    if len(payouts) != len(set(payout_ids)):
+        raise ValidationError({"payouts": "Unknown payout id(s)."})
+    missing = _details_missing(vendor, {p.partnership.partner_id for p in payouts})
+    result = ApproveResult([], [])
+    for p in payouts:
+        if p.status not in (PayoutStatus.DRAFT, PayoutStatus.HELD):
+            raise ValidationError({"payouts": f"Payout {p.public_id} is {p.status}."})
+        needed = missing[p.partnership.partner_id]
+        if needed:
+            p.status = PayoutStatus.HELD
+            p.held_reason = ("Waiting for the partner's " + ", ".join(needed))[:300]
+            p.save(update_fields=["status", "held_reason", "updated_at"])
+            result.held.append(p)
+            continue
+        before = p.status
+        p.status = PayoutStatus.APPROVED
+        p.held_reason = ""
+        p.approved_by = actor
+        p.approved_at = timezone.now()
+        p.save(update_fields=["status", "held_reason", "approved_by", "approved_at", "updated_at"])
+        audit_record(
+            vendor=vendor,
+            actor=actor,
+            actor_label=actor_label,
+            action="payout.approved",
+            target_type="payout",
+            target_id=p.public_id,
+            before={"status": before},
+            after={"status": p.status, "amount": p.amount, "currency": p.currency},
+        )
+        result.approved.append(p)
+    return result
+
+
+def _lock_payout(vendor: Vendor, payout_id: str) -> Payout:
+    return get_object_or_404(
+        Payout.objects.for_vendor(vendor)
+        .select_for_update(of=("self",))
+        .select_related("partnership", "run"),
+        public_id=payout_id,
+    )
+
+
+@transaction.atomic
+def payout_mark_paid(
+    *,
+    vendor: Vendor,
+    payout_id: str,
+    reference: str,
+    provider: str = Payout.Provider.MANUAL,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> Payout:
+    """Record that an approved payout was paid (bank/PayPal with its reference, or Stripe's
+    transfer id); its commissions become paid. A paid payout is final: marking it again is a
+    no-op."""
+    payout = _lock_payout(vendor, payout_id)
+    if payout.status == PayoutStatus.PAID:
+        return payout
+    if payout.status not in (PayoutStatus.APPROVED, PayoutStatus.PROCESSING):
+        raise ValidationError({"status": f"Approve the payout first (it is {payout.status})."})
+    if not reference.strip():
+        raise ValidationError({"reference": "Give the payment reference (e.g. bank transfer id)."})
+    before = payout.status
+    payout.status = PayoutStatus.PAID
+    payout.provider = provider
+    payout.provider_reference = reference.strip()[:200]
+    payout.paid_at = timezone.now()
+    payout.save(update_fields=["status", "provider", "provider_reference", "paid_at", "updated_at"])
+    ledger.commission_status_move(
+        vendor_id=vendor.pk,
+        from_status=CommissionStatus.IN_PAYOUT,
+        to_status=CommissionStatus.PAID,
+        where_sql="c.payout_id = %(payout)s",
+        params={"payout": payout.pk},
+        actor_label=actor_label or (actor.email if actor else "system"),
+        reason=f"Payout {payout.public_id} paid",
+    )
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label=actor_label,
+        action="payout.paid",
+        target_type="payout",
+        target_id=payout.public_id,
+        before={"status": before},
+        after={"status": payout.status, "reference": payout.provider_reference},
+    )
+    event_record(vendor=vendor, type="payout.paid", data=payout_data(payout))
+    return payout
+
+
+def payout_send_stripe(
+    *, vendor: Vendor, payout_id: str, actor: User | None = None, actor_label: str = ""
+) -> Payout:
+    """Pay an approved payout by a Stripe Connect transfer to the partner's account.
+
+    The transfer's idempotency key is ``payout:<id>``: a retry after a crash or timeout
+    (status ``processing``) asks Stripe again with the same key and gets the same transfer,
+    never a second one. A refused transfer puts the payout back to approved with the reason.
+    """
+    with transaction.atomic():
+        payout = _lock_payout(vendor, payout_id)
+        if payout.status == PayoutStatus.PAID:
+            return payout
+        if payout.status not in (PayoutStatus.APPROVED, PayoutStatus.PROCESSING):
+            raise ValidationError({"status": f"Approve the payout first (it is {payout.status})."})
+        details = (
+            PartnerPayoutDetails.objects.for_vendor(vendor)
+            .filter(partner_id=payout.partnership.partner_id)
+            .first()
+        )
+        if details is None or not details.stripe_account_id:
+            raise ValidationError({"provider": "The partner has no Stripe Connect account."})
+        payout.status = PayoutStatus.PROCESSING
+        payout.provider = Payout.Provider.STRIPE
+        payout.save(update_fields=["status", "provider", "updated_at"])
+    try:
+        transfer = stripe.Transfer.create(
+            amount=payout.amount,
+            currency=payout.currency.lower(),
+            destination=details.stripe_account_id,
+            transfer_group=payout.run.public_id,
+            metadata={"payout": payout.public_id},
+            idempotency_key=f"payout:{payout.public_id}",
+            api_key=os.environ.get("STRIPE_SECRET_KEY") or stripe.api_key,
+        )
+    except stripe.StripeError as exc:
+        with transaction.atomic():
+            payout = _lock_payout(vendor, payout_id)
+            payout.status = PayoutStatus.APPROVED
+            payout.failure_reason = str(exc.user_message or exc)[:300]
+            payout.save(update_fields=["status", "failure_reason", "updated_at"])
+        return payout
+    return payout_mark_paid(
+        vendor=vendor,
+        payout_id=payout_id,
+        reference=transfer["id"],
+        provider=Payout.Provider.STRIPE,
+        actor=actor,
+        actor_label=actor_label,
+    )
+
+
+# --- partner payout details -----------------------------------------------------------------
+
+
+@transaction.atomic
+def payout_details_set(
+    *, vendor: Vendor, partner_id: int, actor: User | None = None, **values: Any
+) -> PartnerPayoutDetails:
+    """Create or change how a vendor pays a partner (audited: it decides where money goes)."""
+    details, _ = PartnerPayoutDetails.objects.for_vendor(vendor).get_or_create(
+        vendor=vendor, partner_id=partner_id
+    )
+    allowed = {
+        "method",
+        "country",
+        "tax_form",
+        "tax_form_status",
+        "paypal_email",
+        "bank_reference",
+        "stripe_account_id",
+        "minimum_payout_amount",
+    }
+    unknown = set(values) - allowed
+    if unknown:
+        raise ValidationError({sorted(unknown)[0]: "Unknown field."})
+    before = {k: getattr(details, k) for k in values}
+    for key, value in values.items():
+        setattr(details, key, value)
+    if details.country:
+        details.country = details.country.upper()
+    details.full_clean(exclude=["vendor", "partner", "public_id"])
+    details.save()
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="payout_details.changed",
+        target_type="partner_payout_details",
+        target_id=details.public_id,
+        before=before,
+        after={k: getattr(details, k) for k in values},
+    )
+    return details
+
+
+@transaction.atomic
+def payout_details_verify(
+    *, vendor: Vendor, details_id: str, actor: User | None = None
+) -> PartnerPayoutDetails:
+    """A vendor admin marks a submitted tax form verified (audited). Refused when no form of
+    the kind the partner's country needs was submitted."""
+    details = get_object_or_404(
+        PartnerPayoutDetails.objects.for_vendor(vendor).select_for_update(), public_id=details_id
+    )
+    if (
+        details.tax_form_status == PartnerPayoutDetails.TaxFormStatus.MISSING
+        or not details.tax_form
+    ):
+        raise ValidationError({"tax_form": "The partner has not submitted a tax form yet."})
+    before = details.tax_form_status
+    details.tax_form_status = PartnerPayoutDetails.TaxFormStatus.VERIFIED
+    details.save(update_fields=["tax_form_status", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        action="payout_details.tax_form_verified",
+        target_type="partner_payout_details",
+        target_id=details.public_id,
+        before={"tax_form_status": before},
+        after={"tax_form_status": details.tax_form_status, "tax_form": details.tax_form},
+    )
+    return details

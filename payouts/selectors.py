@@ -1,0 +1,392 @@
+"""Reads of the payouts app.
+
+The ``partnership_*`` metrics are set-based: one query for every partnership of a vendor,
+keyed by partnership id (the journey stage rules read them). Money sums are in the currency of
+each partnership's program (revenue in another currency is refused at ingestion).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from partnerhub.tenancy.models import Vendor
+from partners.models import Partner, Partnership
+from payouts.models import (
+    Commission,
+    CommissionPlan,
+    CommissionStatus,
+    Customer,
+    PartnerPayoutDetails,
+    Payout,
+    PayoutRun,
+    PayoutStatus,
+    RevenueEvent,
+)
+
+# ISO-4217 minor-unit exponents that are not 2.
+_EXPONENTS = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3}
+
+
+def money_format(amount: int, currency: str) -> str:
+    """``4999, "USD"`` → ``"49.99 USD"`` (display only; money stays integer)."""
+    exponent = _EXPONENTS.get(currency, 2)
+    value = Decimal(amount).scaleb(-exponent)
+    return f"{value:,.{exponent}f} {currency}"
+
+
+# --- metrics for the journey (keyed by partnership id) --------------------------------------
+
+
+def partnership_paying_customers(*, vendor: Vendor) -> dict[int, int]:
+    """Paying (active) attributed customers per partnership."""
+    rows = (
+        Customer.objects.for_vendor(vendor)
+        .filter(status=Customer.Status.ACTIVE, partnership__isnull=False)
+        .values("partnership_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["partnership_id"]: r["n"] for r in rows}
+
+
+def partnership_attributed_mrr(*, vendor: Vendor) -> dict[int, int]:
+    """Current MRR (minor units) of the paying customers attributed to each partnership."""
+    rows = (
+        Customer.objects.for_vendor(vendor)
+        .filter(status=Customer.Status.ACTIVE, partnership__isnull=False)
+        .values("partnership_id")
+        .annotate(mrr=Sum("mrr_amount"))
+    )
+    return {r["partnership_id"]: r["mrr"] or 0 for r in rows}
+
+
+def partnership_commissions_earned(
+    *, vendor: Vendor, since: dt.datetime | None = None, until: dt.datetime | None = None
+) -> dict[int, int]:
+    """Net commissions (clawbacks included, reversed pairs excluded) per partnership whose
+    revenue occurred in ``[since, until)``."""
+    qs = Commission.objects.for_vendor(vendor).exclude(status=CommissionStatus.REVERSED)
+    if since:
+        qs = qs.filter(occurred_at__gte=since)
+    if until:
+        qs = qs.filter(occurred_at__lt=until)
+    rows = qs.values("partnership_id").annotate(total=Sum("amount"))
+    return {r["partnership_id"]: r["total"] or 0 for r in rows}
+
+
+def partnership_first_commission_at(*, vendor: Vendor) -> dict[int, dt.datetime]:
+    """When each partnership first earned (activation)."""
+    from django.db.models import Min
+
+    rows = (
+        Commission.objects.for_vendor(vendor)
+        .exclude(kind=Commission.Kind.CLAWBACK)
+        .values("partnership_id")
+        .annotate(first=Min("occurred_at"))
+    )
+    return {r["partnership_id"]: r["first"] for r in rows}
+
+
+def partnership_revenue_months(
+    *, vendor: Vendor, since: dt.datetime | None = None
+) -> dict[int, list[dt.date]]:
+    """The months (first day, ascending) in which each partnership's customers paid."""
+    qs = RevenueEvent.objects.for_vendor(vendor).filter(
+        kind=RevenueEvent.Kind.INVOICE_PAID, partnership__isnull=False
+    )
+    if since:
+        qs = qs.filter(occurred_at__gte=since)
+    rows = (
+        qs.annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
+        .values_list("partnership_id", "month")
+        .distinct()
+        .order_by("partnership_id", "month")
+    )
+    months: dict[int, list[dt.date]] = defaultdict(list)
+    for partnership_id, month in rows:
+        months[partnership_id].append(month.date())
+    return dict(months)
+
+
+def partnership_mrr_by_month(
+    *, vendor: Vendor, since: dt.datetime
+) -> dict[int, dict[dt.date, int]]:
+    """Attributed MRR (sum of invoice MRR) per partnership and month since ``since`` (for
+    "MRR over a threshold for 6 consecutive months")."""
+    rows = (
+        RevenueEvent.objects.for_vendor(vendor)
+        .filter(
+            kind=RevenueEvent.Kind.INVOICE_PAID, partnership__isnull=False, occurred_at__gte=since
+        )
+        .annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
+        .values("partnership_id", "month")
+        .annotate(mrr=Sum("mrr_amount"))
+    )
+    result: dict[int, dict[dt.date, int]] = defaultdict(dict)
+    for r in rows:
+        result[r["partnership_id"]][r["month"].date()] = r["mrr"] or 0
+    return dict(result)
+
+
+# --- lists ----------------------------------------------------------------------------------
+
+
+def customer_list(*, vendor: Vendor, filters: dict[str, Any] | None = None) -> QuerySet[Customer]:
+    qs = Customer.objects.for_vendor(vendor).select_related("partnership__partner")
+    filters = filters or {}
+    if filters.get("q"):
+        qs = qs.filter(Q(external_id__icontains=filters["q"]) | Q(email__icontains=filters["q"]))
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    return qs.order_by("-created_at", "-id")
+
+
+def commission_list(
+    *, vendor: Vendor, filters: dict[str, Any] | None = None
+) -> QuerySet[Commission]:
+    qs = Commission.objects.for_vendor(vendor).select_related(
+        "partnership__partner", "revenue_event", "customer"
+    )
+    filters = filters or {}
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("partnership"):
+        qs = qs.filter(partnership__public_id=filters["partnership"])
+    return qs.order_by("-occurred_at", "-id")
+
+
+def payout_run_list(*, vendor: Vendor) -> QuerySet[PayoutRun]:
+    return PayoutRun.objects.for_vendor(vendor).select_related("program").order_by("-id")
+
+
+def payouts_of_run(*, vendor: Vendor, run: PayoutRun) -> QuerySet[Payout]:
+    return (
+        Payout.objects.for_vendor(vendor)
+        .filter(run=run)
+        .select_related("partnership__partner")
+        .order_by("partnership__partner__name", "id")
+    )
+
+
+def payouts_csv(*, vendor: Vendor, run: PayoutRun) -> str:
+    """Approved payouts of a run as a CSV for a bank or PayPal mass payout."""
+    payouts = list(payouts_of_run(vendor=vendor, run=run).filter(status=PayoutStatus.APPROVED))
+    details = {
+        d.partner_id: d
+        for d in PartnerPayoutDetails.objects.for_vendor(vendor).filter(
+            partner_id__in=[p.partnership.partner_id for p in payouts]
+        )
+    }
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["payout_id", "partner", "email", "method", "paypal_email", "bank_reference", "country",
+         "amount", "currency", "amount_minor"]
+    )  # fmt: skip
+    for p in payouts:
+        partner = p.partnership.partner
+        d = details.get(partner.pk)
+        exponent = _EXPONENTS.get(p.currency, 2)
+        writer.writerow(
+            [
+                p.public_id,
+                _csv_safe(partner.name),
+                partner.email,
+                d.method if d else "",
+                d.paypal_email if d else "",
+                _csv_safe(d.bank_reference) if d else "",
+                d.country if d else "",
+                f"{Decimal(p.amount).scaleb(-exponent):.{exponent}f}",
+                p.currency,
+                p.amount,
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+# --- passive income -------------------------------------------------------------------------
+
+
+@dataclass
+class PassiveIncome:
+    currency: str
+    attributed_mrr: int
+    paying_customers: int
+    monthly: list[tuple[dt.date, int]]  # recurring earnings per month (net)
+    next_payout: int  # available now + approved/draft payouts not yet paid
+    next_payout_date: dt.date | None
+    projection: list[tuple[dt.date, int]] = field(default_factory=list)
+    pending: int = 0
+
+
+def _effective_rate(plan: CommissionPlan, stage: str) -> Decimal:
+    from journey.stages import stage_rank
+
+    rate = plan.rate
+    best = -1
+    for tier in plan.tiers.all():
+        rank = stage_rank(tier.from_stage)
+        if rank <= stage_rank(stage) and rank > best:
+            best, rate = rank, tier.rate
+    return rate
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    index = day.month - 1 + months
+    return dt.date(day.year + index // 12, index % 12 + 1, 1)
+
+
+def passive_income(*, partnership: Partnership, months: int = 12) -> PassiveIncome:
+    """For one partnership: earnings per month (last ``months``), attributed MRR, the next
+    payout and a projection for the next ``months`` months from the paying customers' current
+    MRR under the program's percent plans (respecting each plan's duration)."""
+    vendor_id = partnership.vendor_id
+    program = partnership.program
+    today = timezone.now().date().replace(day=1)
+    since = _add_months(today, -(months - 1))
+    ledger = Commission.objects.for_vendor(vendor_id).filter(partnership=partnership)
+    by_month = dict(
+        ledger.exclude(status=CommissionStatus.REVERSED)
+        .filter(occurred_at__date__gte=since)
+        .annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    )
+    monthly = []
+    for i in range(months):
+        month = _add_months(since, i)
+        total = sum(v for k, v in by_month.items() if k.date() == month)
+        monthly.append((month, total))
+    customers = list(
+        Customer.objects.for_vendor(vendor_id).filter(
+            partnership=partnership, status=Customer.Status.ACTIVE
+        )
+    )
+    plans = list(
+        CommissionPlan.objects.for_vendor(vendor_id)
+        .filter(program=program, kind=CommissionPlan.Kind.PERCENT, is_active=True)
+        .filter(Q(persona__isnull=True) | Q(persona=partnership.persona_id))
+        .prefetch_related("tiers")
+    )
+    if any(p.persona_id for p in plans):
+        plans = [p for p in plans if p.persona_id]
+    projection = []
+    for i in range(1, months + 1):
+        month = _add_months(today, i)
+        total = Decimal(0)
+        for customer in customers:
+            for plan in plans:
+                if plan.duration_months and customer.first_paid_at:
+                    end = _add_months(customer.first_paid_at.date(), plan.duration_months)
+                    if month >= end:
+                        continue
+                total += _effective_rate(plan, partnership.stage) * customer.mrr_amount
+        projection.append((month, int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))))
+    sums = ledger.aggregate(
+        available=Sum("amount", filter=Q(status=CommissionStatus.AVAILABLE)),
+        pending=Sum("amount", filter=Q(status=CommissionStatus.PENDING)),
+    )
+    unpaid = (
+        Payout.objects.for_vendor(vendor_id)
+        .filter(
+            partnership=partnership,
+            status__in=[PayoutStatus.DRAFT, PayoutStatus.HELD, PayoutStatus.APPROVED],
+        )
+        .aggregate(total=Sum("amount"))["total"]
+        or 0
+    )
+    return PassiveIncome(
+        currency=program.currency,
+        attributed_mrr=sum(c.mrr_amount for c in customers),
+        paying_customers=len(customers),
+        monthly=monthly,
+        next_payout=unpaid + (sums["available"] or 0),
+        next_payout_date=_add_months(today, 1),
+        projection=projection,
+        pending=sums["pending"] or 0,
+    )
+
+
+@dataclass
+class VendorIncomeRow:
+    label: str
+    currency: str
+    attributed_mrr: int
+    commission_cost: int
+
+
+def vendor_income_by_program(*, vendor: Vendor, since: dt.datetime) -> list[VendorIncomeRow]:
+    """Per program: attributed MRR now and commission cost since ``since``."""
+    from programs.models import Program
+
+    programs = Program.objects.for_vendor(vendor).order_by("name")
+    mrr = dict(
+        Customer.objects.for_vendor(vendor)
+        .filter(status=Customer.Status.ACTIVE, partnership__isnull=False)
+        .values_list("partnership__program_id")
+        .annotate(total=Sum("mrr_amount"))
+        .values_list("partnership__program_id", "total")
+    )
+    cost = dict(
+        Commission.objects.for_vendor(vendor)
+        .exclude(status=CommissionStatus.REVERSED)
+        .filter(occurred_at__gte=since)
+        .values_list("partnership__program_id")
+        .annotate(total=Sum("amount"))
+        .values_list("partnership__program_id", "total")
+    )
+    return [
+        VendorIncomeRow(p.name, p.currency, mrr.get(p.pk) or 0, cost.get(p.pk) or 0)
+        for p in programs
+    ]
+
+
+def vendor_income_by_partner(
+    *, vendor: Vendor, since: dt.datetime, limit: int = 50
+) -> list[VendorIncomeRow]:
+    """The top partnerships by attributed MRR, with their commission cost since ``since``."""
+    mrr = partnership_attributed_mrr(vendor=vendor)
+    cost = partnership_commissions_earned(vendor=vendor, since=since)
+    ids = sorted(set(mrr) | set(cost), key=lambda i: (-mrr.get(i, 0), -cost.get(i, 0)))[:limit]
+    partnerships = {
+        p.pk: p
+        for p in Partnership.objects.for_vendor(vendor)
+        .filter(pk__in=ids)
+        .select_related("partner", "program")
+    }
+    return [
+        VendorIncomeRow(
+            f"{partnerships[i].partner} ({partnerships[i].program.name})",
+            partnerships[i].program.currency,
+            mrr.get(i, 0),
+            cost.get(i, 0),
+        )
+        for i in ids
+    ]
+
+
+def partner_payout_details(*, vendor_id: int, partner: Partner) -> PartnerPayoutDetails | None:
+    return PartnerPayoutDetails.objects.for_vendor(vendor_id).filter(partner=partner).first()
+
+
+def payout_details_list(*, vendor: Vendor) -> QuerySet[PartnerPayoutDetails]:
+    return (
+        PartnerPayoutDetails.objects.for_vendor(vendor)
+        .select_related("partner")
+        .order_by("partner__name", "id")
+    )

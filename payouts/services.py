@@ -1,0 +1,548 @@
+"""Writes of the payouts app: customers and their attribution, revenue event ingestion (one
+or up to 1,000 at a time, per-item results), and the commission ledger around them.
+
+Payout runs and providers are in ``payouts.runs``; the set-based ledger SQL in
+``payouts.ledger``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.models import Event, WebhookEndpoint
+from partnerhub.webhooks.services import event_record
+from partners.models import Partnership
+from payouts import ledger
+from payouts.models import AttributionMethod, Commission, Customer, RevenueEvent
+
+MAX_BULK_ITEMS = 1000
+
+
+# --- events ---------------------------------------------------------------------------------
+
+
+def events_bulk_record(*, vendor: Vendor, type: str, datas: list[dict[str, Any]]) -> None:
+    """``event_record`` for many objects of one type at once (bulk ingestion creates
+    thousands): one INSERT, and the fan-out is only enqueued when an endpoint listens."""
+    if not datas:
+        return
+    if len(datas) == 1:
+        event_record(vendor=vendor, type=type, data=datas[0])
+        return
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("events_bulk_record must run inside the transaction of the change")
+    events = Event.objects.unscoped().bulk_create(
+        [Event(vendor=vendor, public_id=Event.new_public_id(), type=type, data=d) for d in datas]
+    )
+    listening = any(
+        e.subscribes_to(type)
+        for e in WebhookEndpoint.objects.for_vendor(vendor).filter(enabled=True)
+    )
+    if listening:
+        from partnerhub.webhooks.tasks import webhook_event_fanout_task
+
+        ids = [e.pk for e in events]
+
+        def fanout() -> None:
+            for event_id in ids:
+                webhook_event_fanout_task.delay(vendor.pk, event_id)  # type: ignore[arg-type]
+
+        transaction.on_commit(fanout)
+
+
+def commission_data(c: Commission) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "object": "commission",
+        "kind": c.kind,
+        "amount": c.amount,
+        "currency": c.currency,
+        "status": c.status,
+        "rate": str(c.rate) if c.rate is not None else None,
+        "partnership": c.partnership.public_id,
+        "revenue_event": c.revenue_event.public_id if c.revenue_event else None,
+        "reverses": c.reverses.public_id if c.reverses else None,
+        "occurred_at": c.occurred_at.isoformat(),
+        "available_at": c.available_at.isoformat(),
+    }
+
+
+def customer_data(c: Customer) -> dict[str, Any]:
+    return {
+        "id": c.public_id,
+        "object": "customer",
+        "external_id": c.external_id,
+        "partnership": c.partnership.public_id if c.partnership else None,
+        "attribution_method": c.attribution_method,
+        "status": c.status,
+    }
+
+
+def _announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
+    if not ids:
+        return
+    rows = list(
+        Commission.objects.for_vendor(vendor)
+        .filter(pk__in=ids)
+        .select_related("partnership", "revenue_event", "reverses")
+    )
+    created = [commission_data(c) for c in rows if c.kind != Commission.Kind.CLAWBACK]
+    reversed_ = [commission_data(c) for c in rows if c.kind == Commission.Kind.CLAWBACK]
+    events_bulk_record(vendor=vendor, type="commission.created", datas=created)
+    events_bulk_record(vendor=vendor, type="commission.reversed", datas=reversed_)
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+def _partnership(vendor: Vendor, partnership_id: str) -> Partnership:
+    partnership = Partnership.objects.for_vendor(vendor).filter(public_id=partnership_id).first()
+    if partnership is None:
+        raise ValidationError({"partnership": f"No partnership {partnership_id!r}."})
+    return partnership
+
+
+@transaction.atomic
+def customer_create(
+    *,
+    vendor: Vendor,
+    external_id: str,
+    email: str = "",
+    name: str = "",
+    partnership_id: str | None = None,
+    attribution_method: str = AttributionMethod.API,
+    attribution_ref: str = "",
+    signed_up_at: dt.datetime | None = None,
+    actor_label: str = "",
+) -> tuple[Customer, bool]:
+    """Create a customer by the vendor's external id, or return the existing one (created is
+    False). Attribution of a new customer is recorded; an existing customer keeps its own."""
+    existing = Customer.objects.for_vendor(vendor).filter(external_id=external_id).first()
+    if existing is not None:
+        return existing, False
+    customer = Customer.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        external_id=external_id,
+        email=email,
+        name=name,
+        signed_up_at=signed_up_at,
+    )
+    if partnership_id:
+        _attribute(
+            vendor=vendor,
+            customer=customer,
+            partnership=_partnership(vendor, partnership_id),
+            method=attribution_method,
+            ref=attribution_ref,
+            actor_label=actor_label,
+            at=None,
+        )
+    event_record(vendor=vendor, type="customer.created", data=customer_data(customer))
+    return customer, True
+
+
+def _attribute(
+    *,
+    vendor: Vendor,
+    customer: Customer,
+    partnership: Partnership,
+    method: str,
+    ref: str,
+    actor_label: str,
+    at: dt.datetime | None,
+    actor: User | None = None,
+    reason: str = "",
+) -> None:
+    if method not in AttributionMethod.values:
+        raise ValidationError({"attribution_method": f"Use one of {AttributionMethod.values}."})
+    before = customer.partnership.public_id if customer.partnership else None
+    customer.partnership = partnership
+    customer.attribution_method = method
+    customer.attribution_ref = ref[:100]
+    customer.attributed_at = at or timezone.now()
+    customer.save(
+        update_fields=[
+            "partnership",
+            "attribution_method",
+            "attribution_ref",
+            "attributed_at",
+            "updated_at",
+        ]
+    )
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label=actor_label,
+        action="customer.attributed",
+        target_type="customer",
+        target_id=customer.public_id,
+        before={"partnership": before},
+        after={"partnership": partnership.public_id, "method": method, "ref": ref},
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def customer_attribute(
+    *,
+    vendor: Vendor,
+    customer: Customer,
+    partnership: Partnership,
+    method: str,
+    ref: str = "",
+    at: dt.datetime | None = None,
+    replace: bool = False,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+) -> bool:
+    """Attribute ``customer`` to ``partnership`` by ``method`` (click, referral_code, deal,
+    manual, api); ``ref`` names the click, code or deal. An attributed customer keeps its
+    partnership unless ``replace`` (the caller applies the program's first/last-click model;
+    managers replace manually with a reason). Revenue already received stays with the
+    partnership it was attributed to then (events snapshot it). Returns whether it changed."""
+    if partnership.vendor_id != vendor.pk or customer.vendor_id != vendor.pk:
+        raise ValidationError("Customer and partnership must belong to the vendor.")
+    customer = Customer.objects.for_vendor(vendor).select_for_update().get(pk=customer.pk)
+    if customer.partnership_id is not None and not replace:
+        return False
+    if customer.partnership_id == partnership.pk:
+        return False
+    _attribute(
+        vendor=vendor,
+        customer=customer,
+        partnership=partnership,
+        method=method,
+        ref=ref,
+        actor_label=actor_label,
+        at=at,
+        actor=actor,
+        reason=reason,
+    )
+    return True
+
+
+# --- revenue events -------------------------------------------------------------------------
+
+
+@dataclass
+class ItemResult:
+    index: int
+    outcome: str  # stored | duplicate | refused
+    external_id: str = ""
+    id: str = ""
+    reason: str = ""
+    field: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"index": self.index, "outcome": self.outcome}
+        if self.external_id:
+            data["external_id"] = self.external_id
+        if self.id:
+            data["id"] = self.id
+        if self.outcome == "refused":
+            data["reason"] = self.reason
+            data["field"] = self.field
+        return data
+
+
+@dataclass
+class IngestReport:
+    results: list[ItemResult] = field(default_factory=list)
+    commission_ids: list[int] = field(default_factory=list)
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for r in self.results if r.outcome == outcome)
+
+
+class _Refused(Exception):
+    def __init__(self, field_name: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field_name
+        self.reason = reason
+
+
+def _months_covered(start: dt.date, end: dt.date) -> int:
+    """Whole months between two dates (at least one): an annual invoice covers 12."""
+    days = (end - start).days
+    return max(1, round(days / 30.4375))
+
+
+def _parse_item(raw: Any) -> dict[str, Any]:
+    if not isinstance(raw, dict):
+        raise _Refused("item", "Each item must be an object.")
+    external_id = raw.get("external_id")
+    if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
+        raise _Refused("external_id", "external_id is required (a string of 1-200 characters).")
+    kind = raw.get("kind", RevenueEvent.Kind.INVOICE_PAID)
+    if kind not in RevenueEvent.Kind.values:
+        raise _Refused("kind", f"kind must be one of {', '.join(RevenueEvent.Kind.values)}.")
+    customer = raw.get("customer")
+    if not isinstance(customer, str) or not customer:
+        raise _Refused("customer", "customer is required (the customer's external id or cus_ id).")
+    amount = raw.get("amount")
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        if isinstance(amount, float | Decimal | str):
+            raise _Refused(
+                "amount",
+                "amount must be an integer number of minor units (e.g. 4999 for 49.99), "
+                "without decimals.",
+            )
+        raise _Refused("amount", "amount is required (integer minor units).")
+    if amount <= 0:
+        raise _Refused("amount", "amount must be positive; the kind says the direction.")
+    currency = raw.get("currency")
+    if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
+        raise _Refused("currency", "currency must be a three-letter ISO-4217 code, e.g. USD.")
+    occurred = raw.get("occurred_at")
+    occurred_at = parse_datetime(occurred) if isinstance(occurred, str) else None
+    if occurred_at is None:
+        raise _Refused("occurred_at", "occurred_at must be an ISO-8601 date-time.")
+    if timezone.is_naive(occurred_at):
+        occurred_at = timezone.make_aware(occurred_at, dt.UTC)
+    if occurred_at > timezone.now() + dt.timedelta(minutes=5):
+        raise _Refused("occurred_at", "occurred_at is in the future.")
+    period: list[dt.date | None] = []
+    for name in ("period_start", "period_end"):
+        value = raw.get(name)
+        parsed = parse_date(value) if isinstance(value, str) else None
+        if value not in (None, "") and parsed is None:
+            raise _Refused(name, f"{name} must be a date like 2026-11-01.")
+        period.append(parsed)
+    if (period[0] is None) != (period[1] is None):
+        raise _Refused("period_end", "Give both period_start and period_end, or neither.")
+    if period[0] and period[1] and period[1] <= period[0]:
+        raise _Refused("period_end", "period_end must be after period_start.")
+    refunds = raw.get("refunds") or ""
+    if kind != RevenueEvent.Kind.INVOICE_PAID and not refunds:
+        raise _Refused("refunds", "A refund or chargeback names the invoice event it refunds.")
+    if kind == RevenueEvent.Kind.INVOICE_PAID and refunds:
+        raise _Refused("refunds", "Only refunds and chargebacks refund an invoice.")
+    return {
+        "external_id": external_id.strip(),
+        "kind": kind,
+        "customer": customer,
+        "amount": amount,
+        "currency": currency.upper(),
+        "occurred_at": occurred_at,
+        "period_start": period[0],
+        "period_end": period[1],
+        "refunds": refunds,
+    }
+
+
+def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, Any]:
+    refs = {i["customer"] for i in items}
+    customers = {}
+    for c in (
+        Customer.objects.for_vendor(vendor)
+        .filter(Q(external_id__in=refs) | Q(public_id__in=refs))
+        .select_related("partnership__program")
+    ):
+        customers[c.external_id] = c
+        customers[c.public_id] = c
+    return customers
+
+
+@transaction.atomic
+def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "api") -> IngestReport:
+    """Store revenue events and compute their commissions, each item independently.
+
+    Guarantees: an item is *stored* once per ``(vendor, external_id)`` (a resend is a
+    *duplicate*, also under concurrency: ``ON CONFLICT DO NOTHING``); an invalid item is
+    *refused* with the field and reason, and the valid ones are kept; every stored event gets
+    its commissions in the same transaction (one per plan, ``commission.created`` /
+    ``commission.reversed`` events). At most ``MAX_BULK_ITEMS`` items.
+    """
+    if len(items) > MAX_BULK_ITEMS:
+        raise ValidationError({"items": f"At most {MAX_BULK_ITEMS} items per request."})
+    report = IngestReport()
+    parsed: list[tuple[int, dict[str, Any]]] = []
+    for index, raw in enumerate(items):
+        try:
+            parsed.append((index, _parse_item(raw)))
+        except _Refused as exc:
+            ext = raw.get("external_id", "") if isinstance(raw, dict) else ""
+            report.results.append(
+                ItemResult(index, "refused", str(ext)[:200], reason=exc.reason, field=exc.field)
+            )
+    ext_ids = {p["external_id"] for _, p in parsed} | {p["refunds"] for _, p in parsed}
+    known = {
+        e.external_id: e
+        for e in RevenueEvent.objects.for_vendor(vendor).filter(external_id__in=ext_ids)
+    }
+    fresh = [p for _, p in parsed if p["external_id"] not in known]
+    customers = _lookup(fresh, vendor) if fresh else {}
+    refunded_so_far: dict[int, int] = {}
+    refunding = {p["refunds"] for p in fresh if p["refunds"]}
+    invoice_ids = [e.pk for ext, e in known.items() if ext in refunding]
+    if invoice_ids:
+        for e in RevenueEvent.objects.for_vendor(vendor).filter(refunded_event_id__in=invoice_ids):
+            key = int(e.refunded_event_id or 0)
+            refunded_so_far[key] = refunded_so_far.get(key, 0) + e.amount
+    batch: dict[str, RevenueEvent] = {}
+    to_create: list[tuple[int, RevenueEvent]] = []
+    for index, item in parsed:
+        ext = item["external_id"]
+        if ext in known or ext in batch:
+            existing = known.get(ext) or batch[ext]
+            report.results.append(ItemResult(index, "duplicate", ext, id=existing.public_id))
+            continue
+        try:
+            event = _build_event(vendor, item, customers, known, batch, refunded_so_far)
+        except _Refused as exc:
+            report.results.append(
+                ItemResult(index, "refused", ext, reason=exc.reason, field=exc.field)
+            )
+            continue
+        event.source = source
+        batch[ext] = event
+        to_create.append((index, event))
+    RevenueEvent.objects.unscoped().bulk_create([e for _, e in to_create], ignore_conflicts=True)
+    # Which of ours won (a concurrent request may have stored the same external id first).
+    stored = {
+        ext: (pk, public_id)
+        for ext, pk, public_id in RevenueEvent.objects.for_vendor(vendor)
+        .filter(external_id__in=list(batch))
+        .values_list("external_id", "pk", "public_id")
+    }
+    new_ids = []
+    for index, event in to_create:
+        pk, public_id = stored[event.external_id]
+        if public_id == event.public_id:
+            new_ids.append(pk)
+            report.results.append(ItemResult(index, "stored", event.external_id, id=public_id))
+        else:
+            report.results.append(ItemResult(index, "duplicate", event.external_id, id=public_id))
+    report.results.sort(key=lambda r: r.index)
+    if new_ids:
+        _customers_touch(vendor=vendor, event_ids=new_ids)
+        report.commission_ids = ledger.commissions_compute(vendor_id=vendor.pk, event_ids=new_ids)
+        _announce_commissions(vendor=vendor, ids=report.commission_ids)
+    return report
+
+
+def _build_event(
+    vendor: Vendor,
+    item: dict[str, Any],
+    customers: dict[str, Customer],
+    known: dict[str, RevenueEvent],
+    batch: dict[str, RevenueEvent],
+    refunded_so_far: dict[int, int],
+) -> RevenueEvent:
+    customer = customers.get(item["customer"])
+    if customer is None:
+        raise _Refused("customer", f"Unknown customer {item['customer']!r}: create it first.")
+    partnership = customer.partnership
+    if partnership is not None and partnership.program.currency != item["currency"]:
+        raise _Refused(
+            "currency",
+            f"currency {item['currency']} does not match the program's "
+            f"{partnership.program.currency}.",
+        )
+    since = customer.signed_up_at or customer.created_at
+    if item["occurred_at"] < since:
+        raise _Refused(
+            "occurred_at",
+            f"occurred_at is before the customer existed ({since.isoformat()}).",
+        )
+    refunded = None
+    if item["refunds"]:
+        refunded = known.get(item["refunds"]) or batch.get(item["refunds"])
+        if refunded is None or refunded.kind != RevenueEvent.Kind.INVOICE_PAID:
+            raise _Refused("refunds", f"No invoice event {item['refunds']!r} to refund.")
+        if refunded.pk is None:
+            raise _Refused(
+                "refunds", "Send the refund after its invoice has been stored (next request)."
+            )
+        if refunded.customer_id != customer.pk:
+            raise _Refused("refunds", "The refunded invoice belongs to another customer.")
+        if refunded.currency != item["currency"]:
+            raise _Refused("currency", "A refund is in the currency of its invoice.")
+        key = refunded.pk
+        done = refunded_so_far.get(key, 0)
+        if done + item["amount"] > refunded.amount:
+            raise _Refused(
+                "amount",
+                f"Refunds would exceed the invoice: {refunded.amount - done} left to refund.",
+            )
+        refunded_so_far[key] = done + item["amount"]
+    mrr = 0
+    if item["kind"] == RevenueEvent.Kind.INVOICE_PAID:
+        months = 1
+        if item["period_start"] and item["period_end"]:
+            months = _months_covered(item["period_start"], item["period_end"])
+        mrr = item["amount"] // months
+    return RevenueEvent(
+        vendor=vendor,
+        public_id=RevenueEvent.new_public_id(),
+        external_id=item["external_id"],
+        customer=customer,
+        partnership=partnership,
+        kind=item["kind"],
+        amount=item["amount"],
+        currency=item["currency"],
+        occurred_at=item["occurred_at"],
+        period_start=item["period_start"],
+        period_end=item["period_end"],
+        mrr_amount=mrr,
+        refunded_event=refunded,
+    )
+
+
+def _customers_touch(*, vendor: Vendor, event_ids: list[int]) -> None:
+    """First paid date, paying status and current MRR of the customers of new invoices
+    (one UPDATE)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            UPDATE payouts_customer c SET
+              first_paid_at = LEAST(COALESCE(c.first_paid_at, agg.first_at), agg.first_at),
+              status = 'active',
+              mrr_amount = agg.mrr, mrr_currency = agg.currency, updated_at = now()
+            FROM (
+              SELECT DISTINCT ON (e.customer_id) e.customer_id,
+                     MIN(e.occurred_at) OVER (PARTITION BY e.customer_id) AS first_at,
+                     e.mrr_amount AS mrr, e.currency
+              FROM payouts_revenueevent e
+              WHERE e.vendor_id = %(vendor)s AND e.kind = 'invoice_paid'
+                AND e.customer_id IN (SELECT customer_id FROM payouts_revenueevent
+                                      WHERE id = ANY(%(ids)s) AND kind = 'invoice_paid')
+              ORDER BY e.customer_id, e.occurred_at DESC, e.id DESC
+            ) agg
+            WHERE c.id = agg.customer_id AND c.vendor_id = %(vendor)s
+            """,
+            {"vendor": vendor.pk, "ids": event_ids},
+        )
+
+
+@transaction.atomic
+def commissions_recompute(*, vendor: Vendor) -> int:
+    """Create any missing commission of the vendor (e.g. after a plan was added). Re-run
+    safe: existing (event, plan) pairs are left alone."""
+    total = 0
+    for ids in ledger.commissions_compute_all(vendor_id=vendor.pk):
+        _announce_commissions(vendor=vendor, ids=ids)
+        total += len(ids)
+    return total
+
+
+@transaction.atomic
+def commissions_release(*, vendor: Vendor, now: dt.datetime | None = None) -> int:
+    """pending → available once the program's hold period is over (audited per row)."""
+    return ledger.commissions_release(vendor_id=vendor.pk, now=now)

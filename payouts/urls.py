@@ -1,0 +1,36 @@
+from django.urls import path
+
+from payouts import views
+
+app_name = "payouts"
+
+urlpatterns = [
+    path("<slug:vendor_slug>/customers/", views.CustomersView.as_view(), name="customers"),
+    path("<slug:vendor_slug>/commissions/", views.CommissionsView.as_view(), name="commissions"),
+    path("<slug:vendor_slug>/payout-runs/", views.PayoutRunsView.as_view(), name="runs"),
+    path(
+        "<slug:vendor_slug>/payout-runs/<str:payout_run_id>/",
+        views.PayoutRunView.as_view(),
+        name="run",
+    ),
+    path(
+        "<slug:vendor_slug>/payout-runs/<str:payout_run_id>/export.csv",
+        views.PayoutRunExportView.as_view(),
+        name="run_export",
+    ),
+    path(
+        "<slug:vendor_slug>/payouts/<str:payout_id>/mark-paid/",
+        views.PayoutMarkPaidView.as_view(),
+        name="mark_paid",
+    ),
+    path(
+        "<slug:vendor_slug>/payout-details/",
+        views.PayoutDetailsListView.as_view(),
+        name="payout_details",
+    ),
+    path(
+        "<slug:vendor_slug>/payout-details/<str:payout_details_id>/verify/",
+        views.PayoutDetailsVerifyView.as_view(),
+        name="payout_details_verify",
+    ),
+]

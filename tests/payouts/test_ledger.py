@@ -1,0 +1,187 @@
+"""The commission ledger: the seed's example, refunds, plans, append-only in the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import IntegrityError, InternalError, transaction
+
+from partners.models import Partnership
+from payouts import services
+from payouts.models import Commission, Customer, RevenueEvent
+from tests.factories import (
+    CommissionPlanFactory,
+    CommissionPlanTierFactory,
+    CustomerFactory,
+    PartnershipFactory,
+    ProgramFactory,
+)
+from tests.payouts.helpers import T0, amounts, invoice, refund
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def agency(vendor):
+    program = ProgramFactory(vendor=vendor, currency="USD", hold_period_days=30)
+    CommissionPlanFactory(program=program, rate="0.150000", name="15% recurring")
+    return PartnershipFactory(program=program)
+
+
+def _customers(partnership, n):
+    return [CustomerFactory(partnership=partnership, external_id=f"c{i}") for i in range(n)]
+
+
+def test_seed_example_pays_15_37_50_and_7_50_every_month(vendor, other_vendor, agency):
+    _customers(agency, 3)
+    other = PartnershipFactory(program=ProgramFactory(vendor=other_vendor))
+    CommissionPlanFactory(program=other.program, rate="0.5")
+    CustomerFactory(partnership=other, external_id="c0")  # same external id, other vendor
+    for month in range(3):
+        when = T0 + dt.timedelta(days=31 * month)
+        report = services.revenue_events_ingest(
+            vendor=vendor,
+            items=[
+                invoice(f"in-{month}-a", "c0", 10000, when),
+                invoice(f"in-{month}-b", "c1", 25000, when),
+                invoice(f"in-{month}-c", "c2", 4999, when),
+            ],
+        )
+        assert [r.outcome for r in report.results] == ["stored"] * 3
+    # 15% of 100.00 = 15.00; of 250.00 = 37.50; of 49.99 = 7.4985 → 7.50 (half-even, once)
+    assert amounts(vendor) == [1500, 3750, 750] * 3
+    assert sum(amounts(vendor)) == 3 * 6000
+    assert not Commission.objects.for_vendor(other_vendor).exists()
+
+
+def test_refund_of_half_an_invoice_reverses_half_its_commission(vendor, agency):
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 25000)])
+    report = services.revenue_events_ingest(
+        vendor=vendor, items=[refund("rf-1", "c0", 12500, of="in-1")]
+    )
+    assert report.results[0].outcome == "stored"
+    original = Commission.objects.for_vendor(vendor).get(kind="percent")
+    clawback = Commission.objects.for_vendor(vendor).get(kind="clawback")
+    assert (original.amount, clawback.amount) == (3750, -1875)
+    assert clawback.reverses == original
+    assert clawback.currency == "USD"
+    assert original.status == "pending"  # partly reversed: both stay and net in the payout
+
+
+def test_refunds_in_parts_reverse_the_commission_to_the_cent(vendor, agency):
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 4999)])  # 750
+    for i, part in enumerate([1000, 1000, 2999]):
+        services.revenue_events_ingest(
+            vendor=vendor, items=[refund(f"rf-{i}", "c0", part, of="in-1")]
+        )
+    # cumulative: 750*1000/4999=150.03→150, 750*2000/4999=300.06→300, 750 → parts 150,150,450
+    assert amounts(vendor, kind="clawback") == [-150, -150, -450]
+    # reversed in full before payment: the pair cancels out, both reversed
+    assert set(Commission.objects.for_vendor(vendor).values_list("status", flat=True)) == {
+        "reversed"
+    }
+
+
+def test_refund_beyond_the_invoice_is_refused(vendor, agency):
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 1000)])
+    report = services.revenue_events_ingest(
+        vendor=vendor, items=[refund("rf-1", "c0", 1001, of="in-1")]
+    )
+    assert report.results[0].outcome == "refused"
+    assert report.results[0].field == "amount"
+
+
+def test_stage_tier_pays_a_higher_rate_from_investment_on(vendor, agency):
+    plan = agency.program.commission_plans.get()
+    CommissionPlanTierFactory(plan=plan, from_stage="investment", rate="0.200000")
+    CommissionPlanTierFactory(plan=plan, from_stage="devotion", rate="0.250000")
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    # The stage is the journey's (a protected FSM field): set it as data for this test.
+    Partnership.objects.for_vendor(vendor).filter(pk=agency.pk).update(stage="devotion")
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c0", 10000)])
+    Partnership.objects.for_vendor(vendor).filter(pk=agency.pk).update(stage="investment")
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c0", 10000)])
+    assert amounts(vendor) == [1500, 2500, 2000]
+
+
+def test_recurring_for_n_months_then_stops_and_bounty_once_per_customer(vendor, agency):
+    plan = agency.program.commission_plans.get()
+    plan.duration_months = 2
+    plan.save()
+    CommissionPlanFactory(
+        program=agency.program, kind="bounty_customer", rate=0, bounty_amount=5000
+    )
+    _customers(agency, 1)
+    items = [invoice(f"in-{m}", "c0", 10000, T0 + dt.timedelta(days=31 * m)) for m in range(4)]
+    services.revenue_events_ingest(vendor=vendor, items=items)
+    assert amounts(vendor, kind="percent") == [1500, 1500]
+    assert amounts(vendor, kind="bounty") == [5000]
+
+
+def test_cap_per_customer_limits_the_total(vendor, agency):
+    plan = agency.program.commission_plans.get()
+    plan.cap_per_customer_amount = 4000
+    plan.save()
+    _customers(agency, 1)
+    items = [invoice(f"in-{m}", "c0", 10000, T0 + dt.timedelta(days=31 * m)) for m in range(4)]
+    services.revenue_events_ingest(vendor=vendor, items=items[:2])
+    services.revenue_events_ingest(vendor=vendor, items=items[2:])
+    assert amounts(vendor) == [1500, 1500, 1000]
+
+
+def test_persona_plan_replaces_the_generic_plan_for_that_persona(vendor, agency):
+    from tests.factories import PartnerPersonaFactory
+
+    persona = PartnerPersonaFactory(vendor=vendor, program=agency.program)
+    CommissionPlanFactory(program=agency.program, persona=persona, rate="0.300000")
+    other = PartnershipFactory(program=agency.program, persona=persona)
+    CustomerFactory(partnership=agency, external_id="a")
+    CustomerFactory(partnership=other, external_id="b")
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("in-a", "a", 10000), invoice("in-b", "b", 10000)]
+    )
+    assert amounts(vendor) == [1500, 3000]
+
+
+def test_annual_invoice_counts_as_twelve_months_of_mrr(vendor, agency):
+    _customers(agency, 1)
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[invoice("in-1", "c0", 120000, period_start="2026-01-01", period_end="2027-01-01")],
+    )
+    assert Customer.objects.for_vendor(vendor).get().mrr_amount == 10000
+    assert RevenueEvent.objects.for_vendor(vendor).get().mrr_amount == 10000
+    assert amounts(vendor) == [18000]  # the commission follows the money received
+
+
+def test_the_database_refuses_to_change_or_delete_a_commission(vendor, agency):
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    commission = Commission.objects.for_vendor(vendor).get()
+    for change in (
+        lambda: Commission.objects.for_vendor(vendor).update(amount=1),
+        lambda: Commission.objects.for_vendor(vendor).update(status="paid"),
+        lambda: commission.delete(),
+        lambda: RevenueEvent.objects.for_vendor(vendor).update(amount=5),
+    ):
+        with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
+            change()
+    assert Commission.objects.for_vendor(vendor).get().amount == 1500
+
+
+def test_commission_status_moves_are_audited(vendor, agency):
+    from partnerhub.audit.models import AuditEntry
+
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    moved = services.commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31))
+    assert moved == 1
+    commission = Commission.objects.for_vendor(vendor).get()
+    assert commission.status == "available"
+    entry = AuditEntry.objects.for_vendor(vendor).get(target_id=commission.public_id)
+    assert (entry.before, entry.after) == ({"status": "pending"}, {"status": "available"})

@@ -1,0 +1,182 @@
+"""Payout runs: sums, threshold carry-forward, holds, approval, manual and Stripe payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import stripe
+from django.core.exceptions import ValidationError
+
+from partnerhub.audit.models import AuditEntry
+from partnerhub.webhooks.models import Event
+from payouts import runs, services
+from payouts.models import Commission, Payout, PayoutRun
+from tests.factories import (
+    CommissionPlanFactory,
+    CustomerFactory,
+    PartnerPayoutDetailsFactory,
+    PartnershipFactory,
+    ProgramFactory,
+)
+from tests.payouts.helpers import T0, invoice, refund
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program(vendor):
+    program = ProgramFactory(vendor=vendor, hold_period_days=0, payout_threshold_amount=5000)
+    CommissionPlanFactory(program=program, rate="0.150000")
+    return program
+
+
+def _partner(program, *, details=True, **details_kw):
+    partnership = PartnershipFactory(program=program)
+    if details:
+        PartnerPayoutDetailsFactory(
+            vendor=program.vendor, partner=partnership.partner, **details_kw
+        )
+    return partnership
+
+
+def _earn(vendor, partnership, amounts, prefix):
+    CustomerFactory(partnership=partnership, external_id=f"{prefix}-cus")
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[invoice(f"{prefix}-{i}", f"{prefix}-cus", a) for i, a in enumerate(amounts)],
+    )
+
+
+def _run(vendor, program, period="2026-01"):
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period=period)
+    return runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+
+
+def test_run_pays_each_partnership_the_sum_of_its_available_commissions(
+    vendor, other_vendor, program
+):
+    a, b = _partner(program), _partner(program)
+    _earn(vendor, a, [10000, 25000, 4999], "a")  # 1500 + 3750 + 750 = 6000
+    _earn(vendor, b, [30000, 30000], "b")  # 4500 + 4500
+    services.revenue_events_ingest(vendor=vendor, items=[refund("b-r", "b-cus", 10000, of="b-0")])
+    theirs = ProgramFactory(vendor=other_vendor, hold_period_days=0)
+    CommissionPlanFactory(program=theirs)
+    _earn(other_vendor, _partner(theirs), [90000], "x")
+
+    run = _run(vendor, program)
+
+    assert run.status == "completed"
+    payouts = {p.partnership_id: p for p in Payout.objects.for_vendor(vendor)}
+    assert payouts[a.pk].amount == 6000
+    assert payouts[b.pk].amount == 9000 - 1500  # the clawback (1/3 of 4500) nets in the same payout
+    for p in payouts.values():
+        linked = Commission.objects.for_vendor(vendor).filter(payout=p)
+        assert sum(linked.values_list("amount", flat=True)) == p.amount
+        assert set(linked.values_list("status", flat=True)) == {"in_payout"}
+    assert not Payout.objects.for_vendor(other_vendor).exists()
+    assert Event.objects.for_vendor(vendor).filter(type="payout.created").count() == 2
+    assert AuditEntry.objects.for_vendor(vendor).filter(after={"status": "in_payout"}).count() == 6
+
+
+def test_sums_below_the_threshold_are_carried_forward_to_the_next_run(vendor, program):
+    small = _partner(program)
+    _earn(vendor, small, [20000], "s")  # 3000 < 5000 threshold
+    first = _run(vendor, program, "2026-01")
+    assert first.carried_forward == 1
+    assert not Payout.objects.for_vendor(vendor).exists()
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("s-next", "s-cus", 20000, T0 + dt.timedelta(days=31))]
+    )
+    _run(vendor, program, "2026-02")
+    assert Payout.objects.for_vendor(vendor).get().amount == 6000
+
+
+def test_partner_minimum_above_the_program_threshold_carries_forward(vendor, program):
+    p = _partner(program, minimum_payout_amount=10000)
+    _earn(vendor, p, [50000], "m")  # 7500 ≥ 5000 program but < 10000 partner minimum
+    _run(vendor, program)
+    assert not Payout.objects.for_vendor(vendor).exists()
+
+
+def test_rerunning_a_completed_run_creates_nothing_more(vendor, program):
+    _earn(vendor, _partner(program), [50000], "r")
+    run = _run(vendor, program)
+    again, created = runs.payout_run_start(
+        vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
+    assert (again.pk, created) == (run.pk, False)
+    runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    assert Payout.objects.for_vendor(vendor).count() == 1
+    assert PayoutRun.objects.for_vendor(vendor).count() == 1
+
+
+def test_payout_is_held_until_payout_details_are_complete(vendor, program, admin):
+    p = _partner(program, details=False)
+    _earn(vendor, p, [50000], "h")
+    _run(vendor, program)
+    payout = Payout.objects.for_vendor(vendor).get()
+    assert payout.status == "held"
+    assert "payout details" in payout.held_reason
+    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    assert result.held == [payout]
+    PartnerPayoutDetailsFactory(
+        vendor=vendor,
+        partner=p.partner,
+        country="DE",
+        tax_form="w8ben",
+        tax_form_status="submitted",
+    )
+    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    assert [x.status for x in result.approved] == ["approved"]
+
+
+def test_w9_is_needed_for_a_us_partner(vendor, program):
+    p = _partner(program, country="US", tax_form="w8ben")
+    _earn(vendor, p, [50000], "w")
+    _run(vendor, program)
+    assert "W-9" in Payout.objects.for_vendor(vendor).get().held_reason
+
+
+def test_approve_then_mark_paid_pays_the_commissions(vendor, program, admin):
+    _earn(vendor, _partner(program), [50000], "p")
+    _run(vendor, program)
+    payout = Payout.objects.for_vendor(vendor).get()
+    with pytest.raises(ValidationError):
+        runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="x")
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    paid = runs.payout_mark_paid(
+        vendor=vendor, payout_id=payout.public_id, reference="BANK-42", actor=admin
+    )
+    assert (paid.status, paid.provider_reference) == ("paid", "BANK-42")
+    assert set(Commission.objects.for_vendor(vendor).values_list("status", flat=True)) == {"paid"}
+    assert Event.objects.for_vendor(vendor).filter(type="payout.paid").count() == 1
+    # paying twice is a no-op
+    runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="again")
+    assert Payout.objects.for_vendor(vendor).get().provider_reference == "BANK-42"
+
+
+def test_stripe_connect_transfer_uses_the_payout_idempotency_key(
+    vendor, program, admin, fake_stripe
+):
+    p = _partner(program, method="stripe", stripe_account_id="acct_123")
+    _earn(vendor, p, [50000], "st")
+    _run(vendor, program)
+    payout = Payout.objects.for_vendor(vendor).get()
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    # A worker crashed after asking Stripe: the payout is still "processing"; retrying asks
+    # again with the same key and Stripe answers with the same transfer.
+    Payout.objects.for_vendor(vendor).filter(pk=payout.pk).update(status="processing")
+    stripe.Transfer.create(
+        amount=7500,
+        currency="usd",
+        destination="acct_123",
+        idempotency_key=f"payout:{payout.public_id}",
+    )
+    paid = runs.payout_send_stripe(vendor=vendor, payout_id=payout.public_id, actor=admin)
+    assert paid.status == "paid"
+    assert paid.provider_reference == "tr_1"
+    assert {r["key"] for r in fake_stripe.requests} == {f"payout:{payout.public_id}"}
+    assert len(fake_stripe.transfers) == 1
+    assert "amount=7500" in fake_stripe.requests[-1]["body"]
+    assert "destination=acct_123" in fake_stripe.requests[-1]["body"]
