@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck check install stop clean
+.PHONY: run test reliability lint format typecheck check install stop clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing PartnerHub with its dev tools"
@@ -22,6 +22,15 @@ run: $(STAMP)
 ## make test: the whole suite (real PostgreSQL/Redis from the env, else embedded ones)
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)
+
+## make reliability: crash suite (SIGKILLed workers, broker restarts, dropped DB connections)
+## and a steady load test, then a summary table (also written to docs/reliability.md).
+## LOAD_SECONDS=60 for a shorter load run; needs PostgreSQL, Redis and redis-server on PATH.
+LOAD_SECONDS ?= 300
+LOAD_RATE ?= 20
+KILLS ?= 20
+reliability: $(STAMP)
+	@$(PY) -m reliability.run --load-seconds $(LOAD_SECONDS) --rate $(LOAD_RATE) --kills $(KILLS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
