@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format typecheck check install stop clean bench
+.PHONY: run test reliability bench lint format typecheck check install stop clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing PartnerHub with its dev tools"
@@ -28,6 +28,14 @@ BENCH_SIZE ?= small
 bench: $(STAMP)
 	@$(PY) manage.py migrate -v0
 	@BENCH_SIZE=$(BENCH_SIZE) $(PY) bench/run.py $(BENCH_ARGS)
+## make reliability: crash suite (SIGKILLed workers, broker restarts, dropped DB connections)
+## and a steady load test, then a summary table (also written to docs/reliability.md).
+## LOAD_SECONDS=60 for a shorter load run; needs PostgreSQL, Redis and redis-server on PATH.
+LOAD_SECONDS ?= 300
+LOAD_RATE ?= 20
+KILLS ?= 20
+reliability: $(STAMP)
+	@$(PY) -m reliability.run --load-seconds $(LOAD_SECONDS) --rate $(LOAD_RATE) --kills $(KILLS)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .

@@ -117,6 +117,21 @@ def api_server_error(request: HttpRequest) -> JsonResponse:
     return _json_error(500, "server_error", "Something went wrong on our side; it was logged.")
 
 
+def api_concurrent_update(request: HttpRequest) -> JsonResponse:
+    return _json_error(
+        409,
+        "concurrent_update",
+        "Another change to the same records was saved at the same moment and nothing of this "
+        "request was written; send it again.",
+    )
+
+
+def api_service_unavailable(request: HttpRequest) -> JsonResponse:
+    return _json_error(
+        503, "service_unavailable", "The database is unavailable for a moment; retry the request."
+    )
+
+
 def api_bad_request(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return _json_error(400, "bad_request", str(exception) if exception else "Bad request.")
 
