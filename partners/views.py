@@ -16,13 +16,13 @@ from django.utils import timezone
 
 from journey.stages import Stage
 from partnerhub.accounts.models import authenticated_user
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 from partners import selectors, services
 from partners.forms import DecisionForm, ImportForm, InviteForm, PartnershipEditForm
 from partners.imports import IMPORT_MAX_BYTES, partners_import_csv
 from partners.models import Application, PartnerImport, Partnership
 from programs.selectors import join_source_list, persona_list, program_list
-from programs.views_base import ListPage, form_errors_from
+from programs.views_base import ListPage
 
 
 def _filter_choices(vendor: Any) -> dict[str, Any]:

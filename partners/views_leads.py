@@ -12,14 +12,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from partnerhub.accounts.models import authenticated_user
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 from partners import selectors_attribution as selectors
 from partners.attribution import customer_attribute_manually
 from partners.forms import LeadDecisionForm, ManualAttributionForm
 from partners.leads import lead_accept, lead_reject
 from partners.models import Lead
 from programs.selectors import program_list
-from programs.views_base import ListPage, form_errors_from
+from programs.views_base import ListPage
 
 
 class LeadListView(ListPage):

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.context import vendor_scope
+from partnerhub.tenancy.views_base import form_errors_from
 from partners.forms import LeadRegisterForm
 from partners.leads import lead_register
 from partners.models import Partner, Partnership
@@ -31,7 +32,6 @@ from partners.selectors import (
 from partners.selectors_attribution import leads_for_partnership
 from partners.services import partner_for_user
 from programs.models import Certification, Lesson
-from programs.views_base import form_errors_from
 
 
 def _partner(request: HttpRequest) -> Partner | None:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 from payouts import runs, selectors, services
 from payouts.models import CommissionStatus, Customer, Payout, PayoutRun, PayoutStatus
 from programs.models import Program
@@ -170,8 +170,7 @@ class PayoutRunsView(VendorDashboardView):
                 actor=self.membership.user,
             )
         except ValidationError as exc:
-            for name, errors in exc.message_dict.items():
-                form.add_error(name if name in form.fields else None, errors)
+            form_errors_from(exc, form)
             return self.render_to_response(self.get_context_data(form=form))
         if not created:
             messages.info(request, "A run for that program and period exists already.")

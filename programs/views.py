@@ -11,6 +11,7 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from partnerhub.tenancy.views_base import form_errors_from
 from programs import selectors, services
 from programs.forms import (
     CertificationForm,
@@ -30,7 +31,7 @@ from programs.models import (
     PersonaRule,
     Program,
 )
-from programs.views_base import FormPage, ListPage, form_errors_from
+from programs.views_base import FormPage, ListPage
 
 
 class ProgramListView(ListPage):

@@ -12,19 +12,9 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 
 PAGE_SIZE = 50
-
-
-def form_errors_from(exc: ValidationError, form: BaseForm) -> None:
-    """A service's ValidationError shown next to the field it names."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            target = field if field in form.fields else field.removesuffix("_id")
-            form.add_error(target if target in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 class ListPage(VendorDashboardView):

@@ -243,12 +243,8 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "APPEND_COMPONENTS": {
-        "securitySchemes": {
-            "ApiKeyAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "phk_…"}
-        }
-    },
-    "SECURITY": [{"ApiKeyAuth": []}],
+    # The ApiKeyAuth security scheme comes from APIKeyAuthenticationScheme
+    # (partnerhub/api/authentication.py), per operation: public routes declare none.
     # Several models have a "kind" or "status": name each enum after its model.
     "ENUM_NAME_OVERRIDES": {
         "ProgramKindEnum": "programs.models.Program.Kind",

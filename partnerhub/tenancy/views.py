@@ -26,15 +26,7 @@ from partnerhub.tenancy.forms import (
     VendorSettingsForm,
 )
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views_base import VendorDashboardView
-
-
-def _form_errors_from(exc: ValidationError, form: Any) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 
 
 def home_redirect(request: HttpRequest) -> HttpResponse:
@@ -59,7 +51,7 @@ def vendor_create(request: HttpRequest) -> HttpResponse:
         try:
             vendor = services.vendor_create(owner=authenticated_user(request), **form.cleaned_data)
         except ValidationError as exc:
-            _form_errors_from(exc, form)
+            form_errors_from(exc, form)
         else:
             messages.success(request, f"{vendor.name} is ready. Welcome aboard!")
             return redirect("dashboard:home", vendor_slug=vendor.slug)
@@ -110,7 +102,7 @@ class MembersView(VendorDashboardView):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, f"Invitation sent to {created.invitation.email}.")
                 return redirect("dashboard:members", vendor_slug=self.vendor.slug)
@@ -205,7 +197,7 @@ class APIKeysView(VendorDashboardView):
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 # Shown once, on this response only; never stored in clear.
                 return self.render_to_response(
@@ -270,7 +262,7 @@ class SettingsView(VendorDashboardView):
                     vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, "Settings saved.")
                 return HttpResponseRedirect(
@@ -293,7 +285,7 @@ class SecuritySettingsView(SettingsView):
                     vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 messages.success(request, "Security settings saved.")
                 return HttpResponseRedirect(

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.generic import TemplateView
@@ -50,3 +51,13 @@ class VendorDashboardView(LoginRequiredMixin, TemplateView):
         context = super().get_context_data(**kwargs)
         context["nav"] = self.nav
         return context
+
+
+def form_errors_from(exc: ValidationError, form: BaseForm) -> None:
+    """A service's ValidationError shown next to the field it names."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            target = field if field in form.fields else field.removesuffix("_id")
+            form.add_error(target if target in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

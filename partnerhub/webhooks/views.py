@@ -13,8 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views import _form_errors_from
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
 from partnerhub.webhooks import selectors, services
 from partnerhub.webhooks.forms import DeliveryFilterForm, WebhookEndpointForm
 from partnerhub.webhooks.models import WebhookEndpoint
@@ -51,7 +50,7 @@ class WebhookEndpointsView(_WebhooksView):
                     vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
                 )
             except ValidationError as exc:
-                _form_errors_from(exc, form)
+                form_errors_from(exc, form)
             else:
                 # The secret is shown on this response only.
                 return self.render_to_response(

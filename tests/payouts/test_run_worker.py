@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote
@@ -25,6 +24,7 @@ from tests.factories import (
     PartnershipFactory,
     ProgramFactory,
 )
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,15 +102,6 @@ def _worker(extra_env):
     )  # fmt: skip
 
 
-def _wait(predicate, timeout=60.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
-
-
 @pytest.mark.worker
 @pytest.mark.django_db(transaction=True)
 def test_sigkill_mid_run_then_rerun_pays_exactly_once(vendor, other_vendor):
@@ -126,7 +117,9 @@ def test_sigkill_mid_run_then_rerun_pays_exactly_once(vendor, other_vendor):
             vendor=vendor, program_id=program.public_id, period="2026-01"
         )
         done = PayoutRun.objects.for_vendor(vendor).filter(pk=run.pk)
-        assert _wait(lambda: done.get().partnerships_done >= 8), "the worker never started"
+        assert wait_for(lambda: done.get().partnerships_done >= 8, timeout=60), (
+            "the worker never started"
+        )
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
     finally:
@@ -139,7 +132,9 @@ def test_sigkill_mid_run_then_rerun_pays_exactly_once(vendor, other_vendor):
     worker = _worker(env)
     try:
         runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
-        assert _wait(lambda: done.get().status == "completed"), "the re-run never finished"
+        assert wait_for(lambda: done.get().status == "completed", timeout=60), (
+            "the re-run never finished"
+        )
     finally:
         worker.send_signal(signal.SIGKILL)
         worker.wait(10)
