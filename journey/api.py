@@ -112,7 +112,7 @@ class TransitionFilter(django_filters.FilterSet):
 
 
 class TransitionPagination(CursorPagination):
-    ordering = ("-at", "-id")  # type: ignore[assignment]
+    ordering = ("-at", "-id")
 
 
 class PartnershipTransitionsApi(VendorGenericAPIView):

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 
 from journey.stages import Stage
 from partnerhub.api.base import VendorViewSet
+from partnerhub.api.lean import ValuesListMixin
 from partners import services
 from partners.models import Application, Partnership
 from partners.serializers import ApplicationOutputSerializer, PartnershipOutputSerializer
@@ -59,7 +60,11 @@ class PartnershipUpdateInputSerializer(serializers.Serializer[Any]):
     retrieve=extend_schema(responses=PartnershipOutputSerializer),
 )
 class PartnershipViewSet(
-    _ApiKeyActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
+    _ApiKeyActorMixin,
+    ValuesListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    VendorViewSet,
 ):
     """Partners in the vendor's programs. Creating one invites the partner by e-mail."""
 

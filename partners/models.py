@@ -146,6 +146,8 @@ class Partnership(FSMModelMixin, TrackingFields, TenantModel):
             models.Index(fields=["vendor", "program", "status"]),
             models.Index(fields=["vendor", "stage"]),
             models.Index(fields=["vendor", "join_source"]),
+            # The API list order (partnerhub/api/pagination.py): a page is an index range.
+            models.Index(fields=["vendor", "created_at", "id"], name="partners_ptn_vendor_created"),
         ]
 
     def __str__(self) -> str:

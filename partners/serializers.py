@@ -3,33 +3,12 @@ the services for event payloads, so that a webhook carries exactly what the API 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from partnerhub.api.serializers import PublicIdField
 from partners.models import Application, Partner, Partnership
-
-
-@extend_schema_field(OpenApiTypes.STR)
-class PublicIdField(serializers.RelatedField[Any, Any, str]):
-    """A related object rendered as its public id (``prg_…``), ``null`` when empty."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def bind(self, field_name: str, parent: Any) -> None:
-        super().bind(field_name, parent)
-        # Nullable exactly when the model's foreign key is, so the schema says so too.
-        model = getattr(getattr(parent, "Meta", None), "model", None)
-        if model is not None:
-            model_field = model._meta.get_field(self.source or field_name)
-            self.allow_null = bool(getattr(model_field, "null", False))
-
-    def to_representation(self, value: Any) -> str:
-        return str(value.public_id)
 
 
 class PartnerOutputSerializer(serializers.ModelSerializer[Partner]):
@@ -58,6 +37,10 @@ class PartnershipOutputSerializer(serializers.ModelSerializer[Partnership]):
     join_source = PublicIdField()
     recruited_by = PublicIdField()
     tracking = serializers.SerializerMethodField()
+    # For .values()-rendered lists (partnerhub/api/lean.py): tracking is this over the row.
+    values_method_fields: ClassVar[dict[str, type[serializers.Serializer[Any]]]] = {
+        "tracking": TrackingOutputSerializer
+    }
 
     class Meta:
         model = Partnership

@@ -14,6 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import BulkRateLimitMixin, VendorViewSet
+from partnerhub.api.lean import ValuesListMixin
 from partnerhub.tenancy.models import Role
 from payouts import runs, services
 from payouts.models import (
@@ -429,7 +430,9 @@ class RevenueEventViewSet(
         return Response(_bulk_body(report))
 
 
-class CommissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet):
+class CommissionViewSet(
+    ValuesListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
+):
     """The commission ledger (append-only; clawbacks are negative and point at what they
     reverse)."""
 

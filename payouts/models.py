@@ -286,6 +286,8 @@ class Commission(TenantModel):
             models.Index(fields=["vendor", "status", "available_at"]),
             models.Index(fields=["vendor", "payout"]),
             models.Index(fields=["vendor", "occurred_at"]),
+            # The API list order (partnerhub/api/pagination.py): a page is an index range.
+            models.Index(fields=["vendor", "created_at", "id"], name="payouts_com_vendor_created"),
         ]
 
     def __str__(self) -> str:

@@ -11,7 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
-from partners.serializers import PublicIdField
+from partnerhub.api.serializers import PublicIdField
 from programs import services
 from programs.models import JoinSource, PartnerPersona, Program
 

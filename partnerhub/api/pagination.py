@@ -18,7 +18,9 @@ class CursorPagination(pagination.CursorPagination):
     page_size = 50
     page_size_query_param = "limit"
     max_page_size = MAX_LIMIT
-    ordering = "-created_at"
+    # Newest first; the id breaks ties (rows written by one statement share created_at), so
+    # the order is total and a page is one range of a (vendor, created_at, id) index.
+    ordering = ("-created_at", "-id")
 
     def get_page_size(self, request: Request) -> int:
         raw = request.query_params.get(self.page_size_query_param)

@@ -3,9 +3,31 @@ from __future__ import annotations
 import zoneinfo
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partnerhub.tenancy.models import Membership, Vendor
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class PublicIdField(serializers.RelatedField[Any, Any, str]):
+    """A related object rendered as its public id (``prg_…``), ``null`` when empty."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def bind(self, field_name: str, parent: Any) -> None:
+        super().bind(field_name, parent)
+        # Nullable exactly when the model's foreign key is, so the schema says so too.
+        model = getattr(getattr(parent, "Meta", None), "model", None)
+        if model is not None:
+            model_field = model._meta.get_field(self.source or field_name)
+            self.allow_null = bool(getattr(model_field, "null", False))
+
+    def to_representation(self, value: Any) -> str:
+        return str(value.public_id)
 
 
 class VendorOutputSerializer(serializers.ModelSerializer[Vendor]):
