@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from django.db.models import Model, OuterRef, QuerySet, Subquery
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,7 +37,19 @@ class RowPlan:
     """The columns to select and how to turn one ``.values()`` row into the output dict."""
 
     columns: tuple[str, ...]
+    # Related public ids: ``<fk>__public_id`` → the foreign key it is read through.
+    public_ids: tuple[tuple[str, str, type[Model]], ...]
     render: Callable[[Row], dict[str, Any]]
+
+    def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        """``queryset.values()`` of the plan. A related public id is a scalar subquery on
+        the primary key rather than a join: the same index lookups, but six left joins made
+        the planner's join search cost ten times the query itself."""
+        subqueries = {
+            column: Subquery(related._base_manager.filter(pk=OuterRef(fk)).values("public_id")[:1])
+            for column, fk, related in self.public_ids
+        }
+        return queryset.values(*self.columns, **subqueries)
 
 
 def _path(prefix: str, field: serializers.Field[Any, Any, Any, Any]) -> str:
@@ -110,7 +123,16 @@ def row_plan(serializer_class: type[serializers.Serializer[Any]], *extra: str) -
     (the pagination's ordering fields, which the cursor reads from each row)."""
     columns: list[str] = []
     render = _compile(serializer_class(), "", columns)
-    return RowPlan(columns=tuple(dict.fromkeys([*columns, *extra])), render=render)
+    model = serializer_class.Meta.model  # type: ignore[attr-defined]
+    plain, public_ids = [], []
+    for column in dict.fromkeys([*columns, *extra]):
+        fk, _, rest = column.partition("__")
+        field = model._meta.get_field(fk) if rest == "public_id" else None
+        if field is not None and field.many_to_one:
+            public_ids.append((column, fk, field.related_model))
+        else:
+            plain.append(column)
+    return RowPlan(columns=tuple(plain), public_ids=tuple(public_ids), render=render)
 
 
 class ValuesListMixin:
@@ -123,7 +145,7 @@ class ValuesListMixin:
         if isinstance(ordering, str):
             ordering = (ordering,)
         plan = row_plan(view.get_serializer_class(), *(f.lstrip("-") for f in ordering))
-        queryset = view.filter_queryset(view.get_queryset()).values(*plan.columns)
+        queryset = plan.select(view.filter_queryset(view.get_queryset()))
         page = view.paginate_queryset(queryset)
         if page is None:
             return Response([plan.render(row) for row in queryset])
