@@ -30,8 +30,8 @@ class BareView(APIView):
     permission_classes = [AllowAny]
     throttle_classes: list[Any] = []
 
-    def get(self, request: Request, vendor_slug: str, what: str) -> Response:
-        vendor = Vendor.objects.get(slug=vendor_slug)
+    def get(self, request: Request, slug: str, what: str) -> Response:
+        vendor = Vendor.objects.get(slug=slug)
         model, fields = _FIELDS[what]
         with vendor_scope(vendor):
             rows = list(model.objects.for_vendor(vendor).order_by("-id").values(*fields)[:100])
@@ -39,6 +39,8 @@ class BareView(APIView):
 
 
 urlpatterns = [
-    path("bench/bare/<slug:vendor_slug>/<str:what>/", BareView.as_view()),
+    # Not "vendor_slug": VendorScopeMiddleware treats that kwarg as a dashboard URL and
+    # redirects an anonymous request to the log-in page (which the floor then measured).
+    path("bench/bare/<slug:slug>/<str:what>/", BareView.as_view()),
     *product_urlpatterns,
 ]
