@@ -56,10 +56,15 @@ def cache_empty() -> None:
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts and ends with an empty cache, like the database: rate-limit counters
-    (log-in, sign-up, password reset) would otherwise leak from one test into the next."""
+    (log-in, sign-up, password reset) would otherwise leak from one test into the next.
+    The API's per-process cache of vendor rate limits is emptied too."""
+    from partnerhub.api.ratelimit import _limits
+
     cache_empty()
+    _limits.clear()
     yield
     cache_empty()
+    _limits.clear()
 
 
 @pytest.fixture

@@ -7,7 +7,24 @@ from typing import Any
 
 import django_filters
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django_filters.fields import IsoDateTimeField
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.request import Request
+
+# Query parameters of the pagination, not of any filter.
+_PAGE_PARAMETERS = frozenset({"limit", "cursor"})
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, skipped when a request has no parameter but the page's: a
+    filter given no value filters nothing, and building the FilterSet and its form for that
+    cost about a millisecond per list request."""
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: Any) -> Any:
+        if request.query_params.keys() <= _PAGE_PARAMETERS:
+            return queryset
+        return super().filter_queryset(request, queryset, view)
 
 
 class UTCIsoDateTimeField(IsoDateTimeField):

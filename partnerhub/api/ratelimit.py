@@ -14,7 +14,6 @@ from typing import Any
 
 import redis
 from django.conf import settings
-from django.core.cache import cache as django_cache
 from rest_framework.request import Request
 from rest_framework.throttling import BaseThrottle
 
@@ -31,23 +30,25 @@ def _redis() -> redis.Redis:
     return redis.Redis.from_url(settings.REDIS_URL)
 
 
-def _limit_cache_key(vendor_id: int) -> str:
-    return f"api-rate-limit:{vendor_id}"
+# vendor id → (limit, monotonic time it expires). Per process: the count lives in Redis, but
+# the limit changes rarely, and asking Redis for it was a second round trip per request.
+_limits: dict[int, tuple[int, float]] = {}
 
 
 def vendor_rate_limit(*, vendor_id: int) -> int:
-    """Requests per minute per key for this vendor (cached for a minute)."""
-    cached = django_cache.get(_limit_cache_key(vendor_id))
-    if cached is not None:
-        return int(cached)
+    """Requests per minute per key for this vendor (cached in the process for a minute)."""
+    cached = _limits.get(vendor_id)
+    now = time.monotonic()
+    if cached is not None and cached[1] > now:
+        return cached[0]
     row = VendorAPISettings.objects.for_vendor(vendor_id).first()
     limit = row.requests_per_minute if row else settings.API_RATE_LIMIT_PER_MINUTE
-    django_cache.set(_limit_cache_key(vendor_id), limit, _LIMIT_CACHE_SECONDS)
+    _limits[vendor_id] = (limit, now + _LIMIT_CACHE_SECONDS)
     return limit
 
 
 def vendor_rate_limit_forget(*, vendor_id: int) -> None:
-    django_cache.delete(_limit_cache_key(vendor_id))
+    _limits.pop(vendor_id, None)
 
 
 class APIKeyRateThrottle(BaseThrottle):

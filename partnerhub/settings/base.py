@@ -202,7 +202,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["partnerhub.api.parsers.JSONParser"],
-    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_FILTER_BACKENDS": ["partnerhub.api.filters.FilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": ["partnerhub.api.ratelimit.APIKeyRateThrottle"],
     "EXCEPTION_HANDLER": "partnerhub.api.exceptions.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "partnerhub.api.schema.AutoSchema",
