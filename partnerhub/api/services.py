@@ -7,9 +7,10 @@ import hashlib
 import secrets
 import string
 from dataclasses import dataclass
+from functools import cache
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -88,18 +89,40 @@ def api_key_revoke(*, vendor: Vendor, key_id: str, actor: User | None = None) ->
     return api_key
 
 
+@cache
+def _authenticate_sql() -> str:
+    """The key-and-vendor lookup, written once from the models' metadata. It runs on every
+    API request, where compiling the equivalent queryset (``select_related``) cost more than
+    the query itself."""
+    q = connection.ops.quote_name
+    columns = [f"k.{q(str(f.column))}" for f in APIKey._meta.concrete_fields]
+    columns += [f"v.{q(str(f.column))}" for f in Vendor._meta.concrete_fields]
+    return (
+        f"SELECT {', '.join(columns)} FROM {q(APIKey._meta.db_table)} k "  # noqa: S608
+        f"JOIN {q(Vendor._meta.db_table)} v ON v.{q(str(Vendor._meta.pk.column))} = k.vendor_id "
+        "WHERE k.key_hash = %s AND k.revoked_at IS NULL"
+    )
+
+
 def api_key_authenticate(*, raw_key: str) -> APIKey | None:
-    """The active key for this secret, or None. Records when it was last used (coarsely)."""
+    """The active key for this secret (its vendor loaded), or None. Records when it was last
+    used, at most once a minute."""
     if not raw_key.startswith(KEY_PREFIX) or len(raw_key) > 200:
         return None
-    api_key = (
-        APIKey.objects.unscoped()
-        .select_related("vendor")
-        .filter(key_hash=hash_api_key(raw_key), revoked_at__isnull=True)
-        .first()
-    )
-    if api_key is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_authenticate_sql(), [hash_api_key(raw_key)])
+        row = cursor.fetchone()
+    if row is None:
         return None
+    key_fields = APIKey._meta.concrete_fields
+    api_key = APIKey.from_db(
+        connection.alias, [f.attname for f in key_fields], row[: len(key_fields)]
+    )
+    api_key.vendor = Vendor.from_db(
+        connection.alias,
+        [f.attname for f in Vendor._meta.concrete_fields],
+        row[len(key_fields) :],
+    )
     now = timezone.now()
     if api_key.last_used_at is None or now - api_key.last_used_at > LAST_USED_RESOLUTION:
         APIKey.objects.unscoped().filter(pk=api_key.pk).update(last_used_at=now)

@@ -142,3 +142,27 @@ def test_a_nul_character_anywhere_in_the_body_is_a_400(vendor, api_client_for):
     assert_error(response, 400, code="parse_error")
     vendor.refresh_from_db()
     assert vendor.name == "Acme Analytics"
+
+
+def test_authentication_loads_the_key_and_its_vendor_as_the_orm_would_in_one_query(
+    vendor, django_assert_num_queries
+):
+    from django.forms.models import model_to_dict
+
+    from partnerhub.api.services import api_key_authenticate
+    from partnerhub.tenancy.models import Vendor
+
+    created = api_key_create(vendor=vendor, name="billing", role=Role.MANAGER)
+    api_key_authenticate(raw_key=created.raw_key)  # first use: records last_used_at
+    with django_assert_num_queries(1):
+        api_key = api_key_authenticate(raw_key=created.raw_key)
+    assert api_key is not None
+    stored = APIKey.objects.for_vendor(vendor).select_related("vendor").get()
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in type(obj)._meta.concrete_fields}
+
+    assert fields(api_key) == fields(stored)
+    assert fields(api_key.vendor) == fields(Vendor.objects.get(pk=vendor.pk))
+    assert model_to_dict(api_key.vendor) == model_to_dict(vendor)
+    assert api_key.role == Role.MANAGER and api_key._state.adding is False
