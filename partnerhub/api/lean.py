@@ -17,7 +17,7 @@ new field cannot silently render differently in lists.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import tzinfo
 from functools import cache
@@ -29,10 +29,12 @@ from django.db.models import CharField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
+from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from partnerhub.api.renderers import FastJSONRenderer
 from partnerhub.api.serializers import PublicIdField
 
 Row = dict[str, Any]
@@ -176,7 +178,10 @@ def row_plan(serializer_class: type[serializers.Serializer[Any]], *extra: str) -
 
 class ValuesListMixin:
     """``list()`` rendered from ``.values()`` rows (module docstring). List it before
-    ``mixins.ListModelMixin``; filters, scoping and cursor pagination are unchanged."""
+    ``mixins.ListModelMixin``; filters, scoping and cursor pagination are unchanged. The
+    view's JSON is written by orjson, same bytes (partnerhub/api/renderers.py)."""
+
+    renderer_classes: Sequence[type[BaseRenderer]] = (FastJSONRenderer,)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         view: Any = self

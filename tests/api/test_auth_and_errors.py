@@ -165,4 +165,5 @@ def test_authentication_loads_the_key_and_its_vendor_as_the_orm_would_in_one_que
     assert fields(api_key) == fields(stored)
     assert fields(api_key.vendor) == fields(Vendor.objects.get(pk=vendor.pk))
     assert model_to_dict(api_key.vendor) == model_to_dict(vendor)
-    assert api_key.role == Role.MANAGER and api_key._state.adding is False
+    assert api_key.role == Role.MANAGER
+    assert api_key._state.adding is False

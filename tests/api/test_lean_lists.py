@@ -181,3 +181,31 @@ def test_cursor_walks_rows_sharing_created_at_once_each_newest_first(vendor, api
 def test_a_method_field_without_a_values_mapping_is_refused():
     with pytest.raises(TypeError, match=r"ApplicationOutputSerializer\.tracking"):
         row_plan(ApplicationOutputSerializer)
+
+
+def test_the_fast_renderer_writes_the_same_bytes_as_drfs():
+    import decimal
+    import uuid
+
+    from django.utils.translation import gettext_lazy
+    from rest_framework.exceptions import ErrorDetail
+    from rest_framework.renderers import JSONRenderer
+    from rest_framework.utils.serializer_helpers import ReturnDict
+
+    from partnerhub.api.renderers import FastJSONRenderer
+
+    data = {
+        "results": [
+            ReturnDict({"id": "ptn_1", "amount": -600, "rate": "0.150000"}, serializer=None),
+            {"when": dt.datetime(2026, 1, 5, 12, 0, 0, 123456, tzinfo=dt.UTC)},
+            {"day": dt.date(2026, 1, 5), "time": dt.time(9, 30, 0, 500000)},
+        ],
+        "error": ErrorDetail("Line\u2028separated, «quoted» ✓", code="invalid"),
+        "lazy": gettext_lazy("Not found."),
+        "decimal": decimal.Decimal("1.50"),
+        "uuid": uuid.UUID("12345678-1234-5678-1234-567812345678"),
+        "tuple": (1, None, True),
+        "huge": 2**70,  # orjson refuses it: DRF's renderer writes it
+    }
+    assert FastJSONRenderer().render(data) == JSONRenderer().render(data)
+    assert FastJSONRenderer().render(None) == b""
