@@ -81,7 +81,59 @@ CELL, DATETIME, NESTED = 0, 1, 2
 Step = tuple[str, str, int, Any]
 
 
-def _compile(serializer: serializers.Serializer[Any], prefix: str, columns: list[str]) -> Render:
+# Model fields whose values come from the database as the str / int that DRF's CharField /
+# IntegerField.to_representation would return: those cells are copied as they are.
+_STR_COLUMNS = frozenset({"CharField", "TextField", "SlugField", "EmailField", "URLField"})
+_INT_COLUMNS = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+    }
+)
+
+
+def _model_field(model: type[Model], path: str) -> Any:
+    field: Any = None
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        model = field.related_model or model
+    return field
+
+
+def _to_representation(
+    field: serializers.Field[Any, Any, Any, Any], model: type[Model], path: str
+) -> Callable[[Any], Any] | None:
+    """The cell's conversion, or None where it would return the database value unchanged."""
+    column = _model_field(model, path)
+    internal = column.get_internal_type() if hasattr(column, "get_internal_type") else ""
+    kind = type(field)
+    if internal in _STR_COLUMNS and kind in (
+        serializers.CharField,
+        serializers.EmailField,
+        serializers.URLField,
+        serializers.SlugField,
+    ):
+        return None  # str(value) of a str
+    if (
+        internal in _STR_COLUMNS
+        and kind is serializers.ChoiceField
+        and all(type(key) is str for key in field.choices)  # type: ignore[attr-defined]
+    ):
+        return None  # the choice key of a str key is that str
+    if internal in _INT_COLUMNS and kind is serializers.IntegerField:
+        return None  # int(value) of an int
+    return field.to_representation
+
+
+def _compile(
+    serializer: serializers.Serializer[Any], model: type[Model], prefix: str, columns: list[str]
+) -> Render:
     steps: list[Step] = []
     mapped = getattr(type(serializer), "values_method_fields", {})
     where = type(serializer).__name__
@@ -94,16 +146,16 @@ def _compile(serializer: serializers.Serializer[Any], prefix: str, columns: list
                     f"{where}.{name}: map the method field in values_method_fields to render "
                     "it from .values() rows"
                 )
-            steps.append((name, "", NESTED, _compile(mapped[name](), prefix, columns)))
+            steps.append((name, "", NESTED, _compile(mapped[name](), model, prefix, columns)))
         elif isinstance(field, serializers.ListSerializer | serializers.ManyRelatedField):
             raise TypeError(f"{where}.{name}: to-many fields are not supported")
         elif isinstance(field, serializers.Serializer):
             if field.source == "*":
-                steps.append((name, "", NESTED, _compile(field, prefix, columns)))
+                steps.append((name, "", NESTED, _compile(field, model, prefix, columns)))
             else:
                 link = _path(prefix, field)  # the foreign key column: NULL → null object
                 columns.append(link)
-                inner = _compile(field, f"{link}__", columns)
+                inner = _compile(field, model, f"{link}__", columns)
                 steps.append((name, "", NESTED, _or_null(link, inner)))
         elif type(field) is PublicIdField:
             steps.append((name, _path(prefix, field) + "__public_id", CELL, None))
@@ -112,7 +164,8 @@ def _compile(serializer: serializers.Serializer[Any], prefix: str, columns: list
         elif _is_plain_datetime(field):
             steps.append((name, _path(prefix, field), DATETIME, field))
         else:
-            steps.append((name, _path(prefix, field), CELL, field.to_representation))
+            path = _path(prefix, field)
+            steps.append((name, path, CELL, _to_representation(field, model, path)))
     columns.extend(column for _, column, kind, _ in steps if kind != NESTED)
     datetime_format = api_settings.DATETIME_FORMAT
 
@@ -163,8 +216,8 @@ def row_plan(serializer_class: type[serializers.Serializer[Any]], *extra: str) -
     """The plan of a serializer (built once per process). ``extra`` columns are selected too
     (the pagination's ordering fields, which the cursor reads from each row)."""
     columns: list[str] = []
-    render = _compile(serializer_class(), "", columns)
     model = serializer_class.Meta.model  # type: ignore[attr-defined]
+    render = _compile(serializer_class(), model, "", columns)
     plain, public_ids = [], {}
     for column in dict.fromkeys([*columns, *extra]):
         fk, _, rest = column.partition("__")

@@ -69,7 +69,8 @@ class APIKeyRateThrottle(BaseThrottle):
         key = f"{settings.API_RATE_LIMIT_REDIS_PREFIX}:{principal.api_key.pk}:{window}"
         try:
             limit = vendor_rate_limit(vendor_id=principal.vendor.pk)
-            pipe = _redis().pipeline()
+            # One round trip; no MULTI/EXEC: EXPIRE is idempotent, so the pair need not be atomic.
+            pipe = _redis().pipeline(transaction=False)
             pipe.incrby(key, cost)
             pipe.expire(key, WINDOW_SECONDS * 2)
             used, _ = pipe.execute()

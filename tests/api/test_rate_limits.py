@@ -101,7 +101,7 @@ def test_the_api_keeps_answering_when_the_rate_limit_store_is_down(
     from partnerhub.api import ratelimit
 
     class Down:
-        def pipeline(self):
+        def pipeline(self, transaction=True):
             raise redis.ConnectionError("redis is down")
 
     monkeypatch.setattr(ratelimit, "_redis", lambda: Down())
