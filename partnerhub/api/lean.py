@@ -3,8 +3,8 @@
 For a 100-row page, DRF's ``ModelSerializer`` spends most of the request building a model
 instance per row (and one per ``select_related`` join) and then walking each field's
 ``get_attribute``. :class:`ValuesListMixin` instead selects exactly the columns the output
-serializer shows — related objects' public ids as joined columns — and renders each cell with
-that serializer field's own ``to_representation``. The JSON is therefore the serializer's:
+serializer shows — related objects' public ids as primary-key subqueries — and renders each
+cell with that serializer field's own ``to_representation``. The JSON is therefore the serializer's:
 the OpenAPI schema, detail views and webhook payloads keep using the serializer itself, and
 ``tests/api/test_lean_lists.py`` compares both renderings row for row.
 
