@@ -15,7 +15,7 @@ urlpatterns = [
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
     path(
-        "p/<slug:vendor>/<slug:program_slug>/confirm/<str:token>/",
+        "p/<slug:vendor>/<slug:program_slug>/confirm/<str:confirmation>/",
         program_application_confirm,
         name="program_application_confirm",
     ),

@@ -345,19 +345,10 @@ def application_confirmation_send(
     turns the signed token into the absolute link. Writes nothing."""
     validate_email(email)
     clean_answers = application_check(program=program, answers=answers or {})
-    tracking = tracking or Tracking()
-    token = signing.dumps(
-        {
-            "program": program.pk,
-            "email": email,
-            "name": name,
-            "company_name": company_name,
-            "answers": clean_answers,
-            "tracking": dataclasses.asdict(tracking),
-        },
-        salt=APPLICATION_CONFIRM_SALT,
-        compress=True,
-    )
+    token = application_confirmation_token(
+        program=program, email=email, name=name, company_name=company_name,
+        answers=clean_answers, tracking=tracking or Tracking(),
+    )  # fmt: skip
     subject, _, body = (
         render_to_string(
             "partners/email/confirm_application.txt",
@@ -367,6 +358,30 @@ def application_confirmation_send(
         .partition("\n")
     )
     send_mail(subject.strip(), body.strip(), settings.DEFAULT_FROM_EMAIL, [email])
+
+
+def application_confirmation_token(
+    *,
+    program: Program,
+    email: str,
+    name: str,
+    company_name: str,
+    answers: dict[str, Any],
+    tracking: Tracking,
+) -> str:
+    """The signed token of a confirmation link (the application it will make)."""
+    return signing.dumps(
+        {
+            "program": program.pk,
+            "email": email,
+            "name": name,
+            "company_name": company_name,
+            "answers": answers,
+            "tracking": dataclasses.asdict(tracking),
+        },
+        salt=APPLICATION_CONFIRM_SALT,
+        compress=True,
+    )
 
 
 @dataclass(frozen=True)

@@ -102,7 +102,7 @@ def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 def program_application_confirm(
-    request: HttpRequest, vendor: str, program_slug: str, token: str
+    request: HttpRequest, vendor: str, program_slug: str, confirmation: str
 ) -> HttpResponse:
     """The link of the confirmation e-mail: GET shows what will be sent (mail scanners that
     open links change nothing), POST makes the application."""
@@ -112,13 +112,13 @@ def program_application_confirm(
         return render(request, "partners/public/not_found.html", status=404)
     try:
         if request.method == "POST":
-            application = application_confirm(program=program, token=token)
+            application = application_confirm(program=program, token=confirmation)
             return render(
                 request,
                 "partners/public/applied.html",
                 {"program": program, "application": application},
             )
-        confirmation = application_confirmation_read(program=program, token=token)
+        read = application_confirmation_read(program=program, token=confirmation)
     except ValidationError as exc:
         errors = [e for messages in exc.message_dict.values() for e in messages]
         return render(
@@ -128,5 +128,5 @@ def program_application_confirm(
             status=400,
         )
     return render(
-        request, "partners/public/confirm.html", {"program": program, "confirmation": confirmation}
+        request, "partners/public/confirm.html", {"program": program, "confirmation": read}
     )
