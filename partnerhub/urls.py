@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from partnerhub import health
 from partnerhub.tenancy import views as tenancy_views
-from partners.views_public import program_page
+from partners.views_public import program_application_confirm, program_page
 from partners.views_referral import referral_redirect
 from payouts.stripe_hooks import stripe_webhook
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
     path("p/<slug:vendor>/<slug:program_slug>/", program_page, name="program_page"),
+    path(
+        "p/<slug:vendor>/<slug:program_slug>/confirm/<str:confirmation>/",
+        program_application_confirm,
+        name="program_application_confirm",
+    ),
     path("r/<str:referral_code>", referral_redirect, name="referral_link"),
     path("r/<slug:vendor>/<str:referral_code>", referral_redirect, name="referral_link_vendor"),
     path("hooks/stripe/<str:integration_id>/", stripe_webhook, name="stripe_webhook"),

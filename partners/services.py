@@ -7,13 +7,16 @@ e-mails leave on commit, so a refused or rolled-back change never announces itse
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import secrets
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -232,13 +235,7 @@ def application_submit(
     """
     vendor = program.vendor
     tracking = tracking or Tracking()
-    if not program.accepts_applications:
-        raise ValidationError(
-            {"program": "This program is not accepting applications."}
-            if program.application_mode != Program.ApplicationMode.INVITE_ONLY
-            else {"program": "This program is by invitation only."}
-        )
-    clean_answers = _validate_answers(program, answers or {})
+    clean_answers = application_check(program=program, answers=answers or {})
     if user is not None:
         partner = partner_for_user(user=user, create=True)
         assert partner is not None
@@ -310,6 +307,132 @@ def application_submit(
     if program.application_mode == Program.ApplicationMode.OPEN:
         _approve(application, actor=None, reason="Open program: approved automatically.")
     return application
+
+
+def application_check(*, program: Program, answers: dict[str, Any]) -> dict[str, Any]:
+    """The program accepts applications and the answers meet its questions; returns the
+    cleaned answers. Writes nothing (the public form checks before sending a confirmation)."""
+    if not program.accepts_applications:
+        raise ValidationError(
+            {"program": "This program is not accepting applications."}
+            if program.application_mode != Program.ApplicationMode.INVITE_ONLY
+            else {"program": "This program is by invitation only."}
+        )
+    return _validate_answers(program, answers)
+
+
+# --- public applications: confirmed by e-mail ----------------------------------------------
+# Anyone can type any address into the public form, so an anonymous application is only
+# made once the owner of the address follows the link we e-mailed to it. The link carries
+# the whole application, signed (it cannot be altered) and valid for a few days; nothing is
+# stored before that, so unconfirmed applications leave no rows behind.
+
+APPLICATION_CONFIRM_SALT = "partners.application-confirm"
+APPLICATION_CONFIRM_MAX_AGE = 3 * 24 * 3600
+
+
+def application_confirmation_send(
+    *,
+    program: Program,
+    email: str,
+    name: str,
+    company_name: str = "",
+    answers: dict[str, Any] | None = None,
+    tracking: Tracking | None = None,
+    confirm_url: Callable[[str], str],
+) -> None:
+    """Check the application and e-mail its confirmation link to ``email``; ``confirm_url``
+    turns the signed token into the absolute link. Writes nothing."""
+    validate_email(email)
+    clean_answers = application_check(program=program, answers=answers or {})
+    token = application_confirmation_token(
+        program=program, email=email, name=name, company_name=company_name,
+        answers=clean_answers, tracking=tracking or Tracking(),
+    )  # fmt: skip
+    subject, _, body = (
+        render_to_string(
+            "partners/email/confirm_application.txt",
+            {"program": program, "name": name, "link": confirm_url(token)},
+        )
+        .strip()
+        .partition("\n")
+    )
+    send_mail(subject.strip(), body.strip(), settings.DEFAULT_FROM_EMAIL, [email])
+
+
+def application_confirmation_token(
+    *,
+    program: Program,
+    email: str,
+    name: str,
+    company_name: str,
+    answers: dict[str, Any],
+    tracking: Tracking,
+) -> str:
+    """The signed token of a confirmation link (the application it will make)."""
+    return signing.dumps(
+        {
+            "program": program.pk,
+            "email": email,
+            "name": name,
+            "company_name": company_name,
+            "answers": answers,
+            "tracking": dataclasses.asdict(tracking),
+        },
+        salt=APPLICATION_CONFIRM_SALT,
+        compress=True,
+    )
+
+
+@dataclass(frozen=True)
+class ApplicationConfirmation:
+    program: Program
+    email: str
+    name: str
+    company_name: str
+    answers: dict[str, Any]
+    tracking: Tracking
+
+
+def application_confirmation_read(*, program: Program, token: str) -> ApplicationConfirmation:
+    """The application a confirmation link carries, if the signature holds, it is not older
+    than ``APPLICATION_CONFIRM_MAX_AGE`` and it was made for this program."""
+    try:
+        data = signing.loads(
+            token,
+            salt=APPLICATION_CONFIRM_SALT,
+            max_age=APPLICATION_CONFIRM_MAX_AGE,
+        )
+    except signing.SignatureExpired as exc:
+        raise ValidationError(
+            {"token": "This confirmation link has expired. Please apply again."}
+        ) from exc
+    except signing.BadSignature as exc:
+        raise ValidationError({"token": "This confirmation link is not valid."}) from exc
+    if data.get("program") != program.pk:
+        raise ValidationError({"token": "This confirmation link is not valid."})
+    return ApplicationConfirmation(
+        program=program,
+        email=data["email"],
+        name=data["name"],
+        company_name=data["company_name"],
+        answers=data["answers"],
+        tracking=Tracking(**data["tracking"]),
+    )
+
+
+def application_confirm(*, program: Program, token: str) -> Application:
+    """Make the application a confirmation link carries (see ``application_submit``); a
+    second click answers "already applied"."""
+    confirmed = application_confirmation_read(program=program, token=token)
+    return application_submit(
+        program=program,
+        email=confirmed.email,
+        name=confirmed.name,
+        company_name=confirmed.company_name,
+        answers=confirmed.answers,
+        tracking=confirmed.tracking,
+    )
 
 
 def _pending_application(*, vendor: Vendor, application_id: str) -> Application:

@@ -1,5 +1,10 @@
 """The public program page ``/p/<vendor>/<program>/``: landing text and application form.
 
+A signed-in user (allauth only lets in verified e-mail addresses) applies at once, as their
+account. Anyone else gets a confirmation link e-mailed to the address they typed, and the
+application is made only when it is followed (``.../confirm/<token>/``): nobody can apply
+under someone else's e-mail address.
+
 The join source is captured from the link: ``?source=<code>``, ``utm_*``, ``?ref=<code>`` of
 a recruiting partner (kept in the form's action URL across the POST) and the HTTP referrer
 of the first visit (kept in a hidden field).
@@ -10,10 +15,17 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from partners.forms import ApplicationForm
-from partners.services import Tracking, application_submit
+from partners.services import (
+    Tracking,
+    application_confirm,
+    application_confirmation_read,
+    application_confirmation_send,
+    application_submit,
+)
 from programs.selectors import program_for_public_page
 
 
@@ -29,16 +41,34 @@ def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpRe
         form = ApplicationForm(request.POST, program=program, email=email)
         if form.is_valid():
             data = form.cleaned_data
+            tracking = Tracking.from_params(request.GET, referrer=data.get("landing_referrer", ""))
             try:
+                if user is None:
+                    application_confirmation_send(
+                        program=program,
+                        email=data["email"],
+                        name=data["name"],
+                        company_name=data["company_name"],
+                        answers=form.answers(),
+                        tracking=tracking,
+                        confirm_url=lambda token: request.build_absolute_uri(
+                            reverse(
+                                "program_application_confirm", args=[vendor, program_slug, token]
+                            )
+                        ),
+                    )
+                    return render(
+                        request,
+                        "partners/public/check_inbox.html",
+                        {"program": program, "email": data["email"]},
+                    )
                 application = application_submit(
                     program=program,
-                    email=email or data["email"],
+                    email=email,
                     name=data["name"],
                     company_name=data["company_name"],
                     answers=form.answers(),
-                    tracking=Tracking.from_params(
-                        request.GET, referrer=data.get("landing_referrer", "")
-                    ),
+                    tracking=tracking,
                     user=user,
                 )
             except ValidationError as exc:
@@ -67,4 +97,36 @@ def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpRe
         "partners/public/program.html",
         {"program": program, "form": form, "open": program.accepts_applications},
         status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def program_application_confirm(
+    request: HttpRequest, vendor: str, program_slug: str, confirmation: str
+) -> HttpResponse:
+    """The link of the confirmation e-mail: GET shows what will be sent (mail scanners that
+    open links change nothing), POST makes the application."""
+    try:
+        program = program_for_public_page(vendor_slug=vendor, program_slug=program_slug)
+    except Http404:
+        return render(request, "partners/public/not_found.html", status=404)
+    try:
+        if request.method == "POST":
+            application = application_confirm(program=program, token=confirmation)
+            return render(
+                request,
+                "partners/public/applied.html",
+                {"program": program, "application": application},
+            )
+        read = application_confirmation_read(program=program, token=confirmation)
+    except ValidationError as exc:
+        errors = [e for messages in exc.message_dict.values() for e in messages]
+        return render(
+            request,
+            "partners/public/confirm.html",
+            {"program": program, "errors": errors},
+            status=400,
+        )
+    return render(
+        request, "partners/public/confirm.html", {"program": program, "confirmation": read}
     )

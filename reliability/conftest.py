@@ -62,9 +62,10 @@ class Worker:
             [
                 sys.executable, "-m", "celery", "-A", "partnerhub", "worker",
                 "--pool=prefork", "--concurrency=1", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
-                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l", "error",
+                "--without-heartbeat", "--without-gossip", "--without-mingle", "-l",
+                os.environ.get("RELIABILITY_WORKER_LOGLEVEL", "error"),
             ],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=_log_sink(),
         )  # fmt: skip
         assert wait_until(lambda: self.child() is not None, 30), "the worker never forked"
 
@@ -84,11 +85,23 @@ class Worker:
         # The parent forks a new child; wait for it so the next kill has a target.
         assert wait_until(lambda: self.child() not in (None, pid), 30), "no new child"
 
+    def shut_down(self) -> None:
+        """SIGTERM: Celery's warm shutdown stops consuming, finishes the running task and
+        hands the messages it prefetched back to the queue."""
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(60)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(10)
         # The children of a SIGKILLed parent exit on their own (the pool's pipe closes).
+
+
+def _log_sink() -> Any:
+    """The worker's log goes to ``RELIABILITY_WORKER_LOG`` when set (diagnosing a run)."""
+    path = os.environ.get("RELIABILITY_WORKER_LOG")
+    return open(path, "ab") if path else subprocess.DEVNULL
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from django.utils import timezone
 from partnerhub.accounts.models import User
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
+from partnerhub.webhooks.crypto import secret_encrypt
 from partnerhub.webhooks.models import (
     DeliveryStatus,
     Event,
@@ -251,7 +252,7 @@ class WebhookEndpointFactory(TenantFactory):
     vendor = factory.SubFactory(VendorFactory)
     url = factory.Sequence(lambda n: f"https://hooks{n}.example.com/partnerhub")
     event_types = factory.LazyFunction(lambda: ["*"])
-    secret = factory.LazyFunction(webhook_secret_generate)
+    secret_encrypted = factory.LazyFunction(lambda: secret_encrypt(webhook_secret_generate()))
 
 
 class WebhookDeliveryFactory(TenantFactory):

@@ -18,6 +18,7 @@ from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
 from partners.models import Partner, Partnership
+from partners.services import Tracking, application_confirmation_token
 from payouts.models import RevenueEvent
 from programs.models import Certification, Program
 from tests.factories import (
@@ -140,6 +141,14 @@ def hostile():
             "vendor": vendor.slug,
             "program_slug": program.slug,
             "token": token,
+            "confirmation": application_confirmation_token(
+                program=program,
+                email="applicant@evil.example",
+                name=PAYLOAD,
+                company_name=PAYLOAD,
+                answers={"pitch": PAYLOAD},
+                tracking=Tracking(),
+            ),
             "referral_code": referral_code,
             **objects,
             **partner_objects,

@@ -67,6 +67,8 @@ PUBLIC_NAMES = {
     "dashboard:vendor_picker": "lists only the signed-in user's own memberships",
     "dashboard:vendor_create": "creates a new vendor owned by the signed-in user",
     "program_page": "public program page and application form; draft programs answer 404",
+    "program_application_confirm": "the e-mailed link confirming a public application: a "
+    "signed token made for that one program, expiring; nothing is written on GET",
     "referral_link": "public referral link: records a click of an approved partnership and "
     "redirects to the vendor's own site; reveals nothing, unknown codes answer 404",
     "referral_link_vendor": "the same referral link with the vendor's slug (codes are unique "

@@ -1,13 +1,18 @@
-"""Per-API-key rate limits, counted in Redis.
+"""Per-API-key rate limits: a token bucket in Redis, checked in one round trip.
 
-A fixed one-minute window per key: ``INCRBY`` the request's cost (one, or the number of items
-for bulk endpoints) and refuse with 429 and ``Retry-After`` once the vendor's limit is passed.
-Every web process shares the count, so the limit holds however many processes serve the API.
+Each key has a bucket of ``limit`` tokens (the vendor's requests per minute) refilled
+continuously at ``limit / 60`` tokens a second. A request takes its cost (one, or the number
+of items for bulk endpoints) or, when the bucket holds less, is refused with 429 and a
+``Retry-After`` of the seconds until enough has dripped back; a refused request takes
+nothing. Unlike a fixed one-minute window, a burst across a minute boundary cannot pass
+twice the limit: at most ``limit`` at once, then the refill rate. The refill and the take
+are one Lua script (atomic, one round trip), so every web process shares one bucket per key.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import time
 from functools import cache
 from typing import Any
@@ -21,8 +26,32 @@ from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.models import VendorAPISettings
 
 logger = logging.getLogger(__name__)
-WINDOW_SECONDS = 60
+WINDOW_SECONDS = 60  # the limit is per minute: the bucket refills fully in this time
 _LIMIT_CACHE_SECONDS = 60
+
+# KEYS[1] bucket; ARGV: capacity, refill per second, cost, now (seconds, float).
+# Returns {1, 0} when the cost was taken, {0, seconds to wait as a string} when refused.
+BUCKET_SCRIPT_LUA = """
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3])
+local now = tonumber(ARGV[4])
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
+local tokens = tonumber(state[1]) or capacity
+local at = tonumber(state[2]) or now
+tokens = math.min(capacity, tokens + math.max(0, now - at) * rate)
+local allowed, wait = 0, 0
+if tokens >= cost then
+  tokens = tokens - cost
+  allowed = 1
+else
+  wait = (cost - tokens) / rate
+end
+redis.call('HSET', KEYS[1], 'tokens', string.format('%.6f', tokens),
+           'at', string.format('%.6f', now))
+redis.call('EXPIRE', KEYS[1], math.ceil(capacity / rate) + 1)
+return {allowed, string.format('%.3f', wait)}
+"""
 
 
 @cache
@@ -33,6 +62,11 @@ def _redis() -> redis.Redis:
 # vendor id → (limit, monotonic time it expires). Per process: the count lives in Redis, but
 # the limit changes rarely, and asking Redis for it was a second round trip per request.
 _limits: dict[int, tuple[int, float]] = {}
+
+
+def _token_bucket(client: redis.Redis) -> Any:
+    """The script object: ``EVALSHA`` (one round trip), loading the script on first use."""
+    return client.register_script(BUCKET_SCRIPT_LUA)
 
 
 def vendor_rate_limit(*, vendor_id: int) -> int:
@@ -55,6 +89,8 @@ class APIKeyRateThrottle(BaseThrottle):
     """DRF throttle of every API view; the view's ``rate_limit_cost`` says what a request
     costs (bulk endpoints count their items)."""
 
+    timer = time.time  # the clock of the bucket (web servers keep theirs in sync with NTP)
+
     def __init__(self) -> None:
         self._wait: float | None = None
 
@@ -64,23 +100,19 @@ class APIKeyRateThrottle(BaseThrottle):
             return True  # unauthenticated requests are refused before they cost anything
         cost_of = getattr(view, "rate_limit_cost", None)
         cost = max(1, int(cost_of(request))) if cost_of else 1
-        now = time.time()
-        window = int(now // WINDOW_SECONDS)
-        key = f"{settings.API_RATE_LIMIT_REDIS_PREFIX}:{principal.api_key.pk}:{window}"
+        key = f"{settings.API_RATE_LIMIT_REDIS_PREFIX}:bucket:{principal.api_key.pk}"
         try:
             limit = vendor_rate_limit(vendor_id=principal.vendor.pk)
-            # One round trip; no MULTI/EXEC: EXPIRE is idempotent, so the pair need not be atomic.
-            pipe = _redis().pipeline(transaction=False)
-            pipe.incrby(key, cost)
-            pipe.expire(key, WINDOW_SECONDS * 2)
-            used, _ = pipe.execute()
+            allowed, wait = _token_bucket(_redis())(
+                keys=[key], args=[limit, limit / WINDOW_SECONDS, cost, f"{self.timer():.6f}"]
+            )
         except redis.RedisError:
             # Fail open: an outage of the counter store must not take the API down with it.
             logger.warning("rate limit not checked: Redis unavailable", exc_info=True)
             return True
-        if int(used) <= limit:
+        if int(allowed):
             return True
-        self._wait = max(1.0, (window + 1) * WINDOW_SECONDS - now)
+        self._wait = max(1.0, math.ceil(float(wait)))
         return False
 
     def wait(self) -> float | None:

@@ -220,6 +220,11 @@ IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "30"
 # Deliveries to loopback, private, link-local and other non-public addresses are refused
 # (SSRF guard) unless this is on, which only local development should do.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Fernet keys (comma-separated, newest first) that encrypt webhook signing secrets at rest;
+# unset, one key is derived from SECRET_KEY (docs/security.md, "Webhook signing secrets").
+WEBHOOK_SECRET_KEYS = [
+    k.strip() for k in os.environ.get("WEBHOOK_SECRET_KEYS", "").split(",") if k.strip()
+]
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # An endpoint whose deliveries failed this many times in a row is disabled (admins e-mailed).
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30"))

@@ -14,7 +14,7 @@ class EventAdmin(UnscopedAdmin):
 class WebhookEndpointAdmin(UnscopedAdmin):
     list_display = ["vendor", "url", "enabled", "consecutive_failures", "created_at"]
     list_filter = ["enabled"]
-    exclude = ["secret"]
+    exclude = ["secret_encrypted"]
 
 
 @admin.register(WebhookDelivery)

@@ -63,6 +63,12 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointOutputSerializer):
         read_only_fields = fields
 
 
+def _with_secret(created: services.CreatedWebhookEndpoint) -> dict[str, Any]:
+    """The body of ``WebhookEndpointCreatedSerializer``: the endpoint and its new secret (the
+    stored one is encrypted, so it comes from the service, once)."""
+    return {**WebhookEndpointOutputSerializer(created.endpoint).data, "secret": created.secret}
+
+
 class WebhookEndpointInputSerializer(serializers.Serializer[Any]):
     url = serializers.URLField(max_length=2000)
     event_types = serializers.ListField(
@@ -203,7 +209,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         created = services.webhook_endpoint_create(
             vendor=self.vendor, actor_label=self._actor_label(), **data.validated_data
         )
-        body = WebhookEndpointCreatedSerializer(created.endpoint).data
+        body = _with_secret(created)
         return Response(body, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request: Request, webhook_endpoint_id: str) -> Response:
@@ -224,6 +230,21 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
             vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor_label=self._actor_label()
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=None,
+        responses=WebhookEndpointCreatedSerializer,
+        operation_id="webhook_endpoints_rotate_secret",
+    )
+    @action(detail=True, methods=["post"], url_path="rotate-secret")
+    def rotate_secret(self, request: Request, webhook_endpoint_id: str) -> Response:
+        """Replace the signing secret. The new one is in this response only; the old one
+        stops verifying at once."""
+        self.get_object()
+        rotated = services.webhook_endpoint_secret_rotate(
+            vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor_label=self._actor_label()
+        )
+        return Response(_with_secret(rotated))
 
     @extend_schema(
         responses=WebhookDeliveryOutputSerializer(many=True),

@@ -29,13 +29,14 @@ class WebhookEndpoint(TenantModel):
     """A URL of the vendor's that receives signed events of the subscribed types.
 
     The secret signs every delivery (Standard Webhooks, HMAC-SHA256). It has to be kept in a
-    form we can sign with, so it is stored as is; the API shows it once, on creation.
+    form we can sign with, so it is stored encrypted (``partnerhub.webhooks.crypto``); it is
+    shown once, on creation and on rotation, and never readable through the API afterwards.
     """
 
     url = models.URLField(max_length=2000)
     description = models.CharField(max_length=200, blank=True)
     event_types = models.JSONField(default=list)  # ["partnership.created", …] or ["*"]
-    secret = models.CharField(max_length=100)
+    secret_encrypted = models.TextField()  # Fernet token of the whsec_… secret
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=200, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -50,6 +51,12 @@ class WebhookEndpoint(TenantModel):
 
     def __str__(self) -> str:
         return self.url
+
+    @property
+    def signing_secret(self) -> str:
+        from partnerhub.webhooks.crypto import secret_decrypt
+
+        return secret_decrypt(self.secret_encrypted)
 
     def subscribes_to(self, event_type: str) -> bool:
         return "*" in self.event_types or event_type in self.event_types

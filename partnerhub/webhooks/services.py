@@ -35,6 +35,7 @@ from standardwebhooks import Webhook
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Membership, Role, Vendor
+from partnerhub.webhooks.crypto import secret_decrypt, secret_encrypt
 from partnerhub.webhooks.models import (
     DeliveryStatus,
     Event,
@@ -183,7 +184,7 @@ def webhook_endpoint_create(
         event_types=_clean_event_types(event_types),
         description=description,
         enabled=enabled,
-        secret=webhook_secret_generate(),
+        secret_encrypted=secret_encrypt(secret := webhook_secret_generate()),
     )
     audit_record(
         vendor=vendor,
@@ -194,7 +195,7 @@ def webhook_endpoint_create(
         target_id=endpoint.public_id,
         after={"url": endpoint.url, "event_types": endpoint.event_types},
     )
-    return CreatedWebhookEndpoint(endpoint=endpoint, secret=endpoint.secret)
+    return CreatedWebhookEndpoint(endpoint=endpoint, secret=secret)
 
 
 @transaction.atomic
@@ -241,6 +242,28 @@ def webhook_endpoint_update(
             after=after,
         )
     return endpoint
+
+
+@transaction.atomic
+def webhook_endpoint_secret_rotate(
+    *, vendor: Vendor, endpoint_id: str, actor: User | None = None, actor_label: str = ""
+) -> CreatedWebhookEndpoint:
+    """Replace the endpoint's signing secret with a fresh one (returned once). Deliveries
+    signed from now on use the new secret only; the old one stops verifying at once."""
+    endpoint = get_object_or_404(
+        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
+    )
+    endpoint.secret_encrypted = secret_encrypt(secret := webhook_secret_generate())
+    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label=actor_label,
+        action="webhook_endpoint.secret_rotated",
+        target_type="webhook_endpoint",
+        target_id=endpoint.public_id,
+    )
+    return CreatedWebhookEndpoint(endpoint=endpoint, secret=secret)
 
 
 @transaction.atomic
@@ -440,7 +463,10 @@ def webhook_delivery_attempt(*, vendor: Vendor, delivery_id: int) -> WebhookDeli
     endpoint, event = delivery.endpoint, delivery.event
     body = webhook_payload(event)
     headers = webhook_sign(
-        secret=endpoint.secret, msg_id=event.public_id, timestamp=timezone.now(), body=body
+        secret=secret_decrypt(endpoint.secret_encrypted),
+        msg_id=event.public_id,
+        timestamp=timezone.now(),
+        body=body,
     )
     result = _post(url=endpoint.url, body=body, headers=headers)
     return _attempt_record(vendor=vendor, delivery_id=delivery.pk, result=result)

@@ -77,6 +77,14 @@ class WebhookEndpointView(_WebhooksView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         endpoint = self.endpoint()  # 404 before reading the input
+        if request.POST.get("action") == "rotate_secret":
+            rotated = services.webhook_endpoint_secret_rotate(
+                vendor=self.vendor,
+                endpoint_id=endpoint.public_id,
+                actor=authenticated_user(request),
+            )
+            # The new secret is shown on this response only.
+            return self.render_to_response(self.get_context_data(new_secret=rotated.secret))
         enable = request.POST.get("enabled") == "true"
         services.webhook_endpoint_update(
             vendor=self.vendor,

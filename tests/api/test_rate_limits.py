@@ -101,8 +101,35 @@ def test_the_api_keeps_answering_when_the_rate_limit_store_is_down(
     from partnerhub.api import ratelimit
 
     class Down:
-        def pipeline(self, transaction=True):
+        def __getattr__(self, name):
             raise redis.ConnectionError("redis is down")
 
     monkeypatch.setattr(ratelimit, "_redis", lambda: Down())
     assert api_client_for(vendor).get("/api/v1/vendor").status_code == 200
+
+
+def test_a_burst_across_a_minute_boundary_cannot_pass_twice_the_limit(
+    vendor, api_client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A fixed window let 2 x limit through around hh:mm:59.9 → hh:mm+1:00.1; the token
+    bucket lets ``limit`` through at once, then limit/60 per second."""
+    from partnerhub.api.ratelimit import APIKeyRateThrottle
+
+    clock = [1_800_000_059.9]  # 0.1 s before a minute boundary
+    monkeypatch.setattr(APIKeyRateThrottle, "timer", staticmethod(lambda: clock[0]))
+    with django_capture_on_commit_callbacks(execute=True):
+        vendor_api_settings_set(vendor=vendor, requests_per_minute=6)  # one token per 10 s
+    client = api_client_for(vendor)
+
+    def burst(n: int) -> list[int]:
+        return [client.get("/api/v1/vendor").status_code for _ in range(n)]
+
+    assert burst(7) == [200] * 6 + [429]
+    clock[0] += 0.2  # the next minute has begun: a fixed window would allow 6 more
+    refused = client.get("/api/v1/vendor")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) == 10  # a whole token is 10 s away (9.8 s, rounded up)
+    clock[0] += 10  # one token has dripped back, and only one
+    assert burst(2) == [200, 429]
+    clock[0] += 60  # a full minute refills the bucket, never beyond the limit
+    assert burst(7) == [200] * 6 + [429]

@@ -18,6 +18,7 @@ from partners.models import Partnership
 from payouts.models import CommissionPlan
 from programs.models import Program
 from tests.browser.conftest import ARTIFACTS
+from tests.partners.test_public_and_portal import confirmation_link
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -106,6 +107,12 @@ def test_vendor_to_partner_commission_end_to_end(
     _shot_page(partner_page, "e2e-03-apply-phone")
     partner_page.get_by_role("button", name="Submit application").click()
     partner_page.wait_for_load_state()
+    assert "Check your inbox" in partner_page.content()
+    # She opens the link e-mailed to her address and confirms.
+    partner_page.goto(confirmation_link(mail.outbox[-1]))
+    partner_page.get_by_role("button", name="Confirm application").click()
+    partner_page.wait_for_load_state()
+    assert "Thank you" in partner_page.content()
 
     # --- the manager approves ---------------------------------------------------------------
     page.goto("/app/northwind/")

@@ -109,3 +109,23 @@ def test_partner_portal_shows_passive_income(demo):
     assert income.attributed_mrr > 0
     assert sum(total for _, total in income.monthly) > 0
     assert client.get("/portal/").status_code == 200
+
+
+def test_the_console_shows_only_the_published_demo_log_ins():
+    """``make run`` prints the demo's own log-ins (fixed addresses on the reserved .example
+    domain, the published demo password) and no e-mail of the generated partners."""
+    import io
+    import re
+
+    from django.core.management import call_command
+
+    from partners.models import Partner
+
+    out = io.StringIO()
+    call_command("demo_seed", stdout=out)
+    printed = set(re.findall(r"[\w.+-]+@[\w.-]+", out.getvalue()))
+    assert printed == {login.email for login in DEMO_USERS} | {DEMO_PARTNER_EMAIL}
+    assert all(email.endswith(".example") for email in printed)
+    others = set(Partner.objects.exclude(email=DEMO_PARTNER_EMAIL).values_list("email", flat=True))
+    assert others  # the demo has generated partners, and none of them is printed
+    assert not printed & others

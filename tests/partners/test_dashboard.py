@@ -20,6 +20,7 @@ from tests.factories import (
     PartnerUserFactory,
     ProgramFactory,
 )
+from tests.partners.test_public_and_portal import confirmation_link
 
 pytestmark = pytest.mark.django_db
 
@@ -69,11 +70,13 @@ def test_acceptance_program_personas_sources_apply_approve_portal(
     CourseFactory(vendor=vendor, program=program, title="Reseller basics")
 
     prospect = Client()
-    with django_capture_on_commit_callbacks(execute=True):
-        response = prospect.post(
-            "/p/acme/resellers/?source=news&utm_campaign=x",
-            {"name": "Paula Partner", "email": "paula@agency.example"},
-        )
+    response = prospect.post(
+        "/p/acme/resellers/?source=news&utm_campaign=x",
+        {"name": "Paula Partner", "email": "paula@agency.example"},
+    )
+    assert response.status_code == 200, response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # she confirms from her inbox
+        response = prospect.post(confirmation_link(mail.outbox[-1]))
     assert response.status_code == 200, response.content.decode()
     application = Application.objects.for_vendor(vendor).get()
     detail = app.get(f"/app/acme/applications/{application.public_id}/").content.decode()

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core import mail
 from django.test import Client
@@ -18,8 +20,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _apply(client, url, **data):
+    """Fill in the public form; anonymously, follow the link e-mailed to the address and
+    confirm, as the owner of the address does."""
     payload = {"name": "Ada Agency", "email": "ada@agency.example", "company_name": "", **data}
-    return client.post(url, payload)
+    sent = len(mail.outbox)
+    response = client.post(url, payload)
+    if response.status_code != 200 or len(mail.outbox) == sent:
+        return response  # refused, or signed in (applied at once)
+    return client.post(confirmation_link(mail.outbox[-1]))
+
+
+def confirmation_link(message) -> str:
+    match = re.search(r"https?://[^/\s]+(/p/\S+/confirm/\S+/)", message.body)
+    assert match, message.body
+    return match.group(1)
 
 
 def test_program_page_captures_source_utm_and_first_referrer(vendor, other_vendor):
@@ -180,3 +194,62 @@ def test_portal_home_query_count_does_not_grow_with_partnerships(
     client.force_login(link.user)
     with django_assert_max_num_queries(8):
         assert client.get("/portal/").status_code == 200
+
+
+def test_an_anonymous_application_waits_for_the_emailed_confirmation(vendor):
+    ProgramFactory(vendor=vendor, slug="resellers", name="Acme Resellers")
+    client = Client()
+    payload = {"name": "Ada Agency", "email": "ada@agency.example", "company_name": ""}
+    response = client.post("/p/acme/resellers/?source=news", payload)
+    assert response.status_code == 200
+    assert b"Check your inbox" in response.content
+    assert not Partnership.objects.for_vendor(vendor).exists()  # nothing before the click
+    (message,) = mail.outbox
+    assert message.to == ["ada@agency.example"]
+    assert "Confirm your application to Acme Resellers" in message.subject
+    link = confirmation_link(message)
+    # Opening the link (a mail scanner does) shows the application and writes nothing.
+    page = client.get(link)
+    assert page.status_code == 200
+    assert b"ada@agency.example" in page.content
+    assert not Partnership.objects.for_vendor(vendor).exists()
+    confirmed = Client().post(link)  # from another browser: the link is what counts
+    assert confirmed.status_code == 200
+    assert b"was received" in confirmed.content
+    partnership = Partnership.objects.for_vendor(vendor).get()
+    assert partnership.partner.email == "ada@agency.example"
+    again = Client().post(link)
+    assert again.status_code == 400
+    assert b"already applied" in again.content
+    assert Partnership.objects.for_vendor(vendor).count() == 1
+
+
+def test_a_tampered_expired_or_foreign_confirmation_link_makes_nothing(vendor, monkeypatch):
+    from django.core import signing
+
+    from partners import services
+
+    ProgramFactory(vendor=vendor, slug="resellers")
+    ProgramFactory(vendor=vendor, slug="affiliates")
+    Client().post("/p/acme/resellers/", {"name": "Ada", "email": "ada@agency.example"})
+    link = confirmation_link(mail.outbox[-1])
+    token = link.rstrip("/").rsplit("/", 1)[1]
+    payload, _, signature = token.rpartition(":")
+    forged = signing.dumps(
+        {**signing.loads(token, salt=services.APPLICATION_CONFIRM_SALT), "email": "x@y.example"},
+        salt="not-the-salt",
+        compress=True,
+    )
+    for bad in (
+        link.replace(token, payload + ":" + signature[::-1]),  # tampered signature
+        link.replace(token, forged),  # signed with another salt
+        link.replace("/resellers/", "/affiliates/"),  # made for another program
+    ):
+        answer = Client().post(bad)
+        assert answer.status_code == 400, bad
+        assert b"not valid" in answer.content
+    monkeypatch.setattr(services, "APPLICATION_CONFIRM_MAX_AGE", -1)  # every link is too old
+    expired = Client().post(link)
+    assert expired.status_code == 400
+    assert b"expired" in expired.content
+    assert not Partnership.objects.for_vendor(vendor).exists()

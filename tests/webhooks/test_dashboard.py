@@ -26,9 +26,9 @@ def test_an_admin_adds_an_endpoint_and_sees_the_secret_once(vendor, admin, clien
     assert response.status_code == 200
     endpoint = WebhookEndpoint.objects.for_vendor(vendor).get()
     assert endpoint.event_types == ["partnership.created", "payout.paid"]
-    assert endpoint.secret.encode() in response.content
+    assert endpoint.signing_secret.encode() in response.content
     again = client.get("/app/acme/webhooks/")
-    assert endpoint.secret.encode() not in again.content
+    assert endpoint.signing_secret.encode() not in again.content
     assert b"https://hooks.example.com/ph" in again.content
 
 
