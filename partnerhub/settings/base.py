@@ -220,6 +220,8 @@ IDEMPOTENCY_WAIT_SECONDS = float(os.environ.get("IDEMPOTENCY_WAIT_SECONDS", "30"
 # Deliveries to loopback, private, link-local and other non-public addresses are refused
 # (SSRF guard) unless this is on, which only local development should do.
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", False)
+# Referral destinations (``/r/<code>`` landings) must be https unless this is set (dev only).
+REFERRAL_DESTINATIONS_ALLOW_HTTP = env_bool("REFERRAL_DESTINATIONS_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # An endpoint whose deliveries failed this many times in a row is disabled (admins e-mailed).
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30"))
