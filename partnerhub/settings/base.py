@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "JourneyStageEnum": "journey.stages.Stage",
         "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
         "CommissionKindEnum": "payouts.models.Commission.Kind",
+        "CommissionPlanKindEnum": "payouts.models.CommissionPlan.Kind",
     },
 }
 
