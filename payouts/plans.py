@@ -129,11 +129,11 @@ def _tiers(raw: Any, *, base_rate: Decimal) -> list[tuple[str, Decimal]]:
         if rate <= previous:
             raise ValidationError(
                 {
-                    "tiers": f"The tier from {stage} ({percent(rate)}) must pay more than "
-                    f"{previous_name} ({percent(previous)})."
+                    "tiers": f"The tier from {Stage(stage).label} ({percent(rate)}) must pay "
+                    f"more than {previous_name} ({percent(previous)})."
                 }
             )
-        previous, previous_name = rate, f"the tier from {stage}"
+        previous, previous_name = rate, f"the tier from {Stage(stage).label}"
     return ordered
 
 

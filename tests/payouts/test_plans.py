@@ -137,7 +137,7 @@ def test_create_stores_the_plan_its_tiers_an_audit_row_and_an_event(vendor, prog
                 ]
             },
             "tiers",
-            "must pay more than the tier from investment",
+            "must pay more than the tier from Investment",
         ),
         (
             {
