@@ -25,7 +25,7 @@ from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partners.leads import deal_attribute, deal_for_customer
-from partners.models import Lead, Partner, Partnership, ReferralClick, ReferralDestination
+from partners.models import Lead, Partner, Partnership, ReferralClick
 from payouts.models import AttributionMethod, Customer
 from payouts.services import customer_attribute, customer_create
 from programs.models import Program
@@ -48,40 +48,6 @@ def partnership_for_link(*, referral_code: str, vendor_slug: str = "") -> Partne
     if len(found) != 1:
         raise Http404("No such referral link")
     return found[0]
-
-
-def _safe_path(to: str, allowed: list[str]) -> str | None:
-    """``to`` if it is a plain relative path on the vendor's site (and, when the vendor lists
-    landing paths, under one of them); None for anything that could leave the site."""
-    if not to or not to.startswith("/") or to.startswith("//"):
-        return None
-    if "\\" in to or any(ord(ch) < 32 or ord(ch) == 127 for ch in to):
-        return None
-    parts = urlsplit(to)
-    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-        return None
-    if allowed and not any(
-        parts.path == prefix.rstrip("/") or parts.path.startswith(prefix.rstrip("/") + "/")
-        for prefix in allowed
-        if prefix.startswith("/")
-    ):
-        return None
-    return to
-
-
-def landing_url(*, partnership: Partnership, to: str, program_page: str) -> str:
-    """Where the click goes: the vendor's website (+ an allowed ``to`` path) or, without a
-    configured destination, the public program page. Never another host."""
-    destination = (
-        ReferralDestination.objects.for_vendor(partnership.vendor)
-        .filter(program_id=partnership.program_id)
-        .first()
-    )
-    if destination is None:
-        return program_page
-    base = destination.website_url.rstrip("/")
-    path = _safe_path(to, list(destination.allowed_paths or []))
-    return base + (path or "/")
 
 
 def ip_hash(*, vendor: Vendor, ip: str) -> str:

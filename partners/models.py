@@ -327,8 +327,11 @@ class ReferralDestination(TenantModel):
 
     program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
     website_url = models.URLField(help_text="The vendor's site, e.g. https://acme.example")
-    # Path prefixes ``?to=`` may name ("/pricing", "/blog/"). Empty: any relative path.
+    # Path prefixes ``?to=`` may name ("/pricing", "/blog/"). Empty: any path.
     allowed_paths = models.JSONField(default=list, blank=True)
+    # Other hosts of the vendor ``?to=`` may name as a full URL ("docs.acme.example"), besides
+    # the website's own host. Exact host names; empty: only the website's host.
+    allowed_hosts = models.JSONField(default=list, blank=True)
 
     public_id_prefix = "rds"
 

@@ -11,10 +11,10 @@ from django.views.decorators.http import require_GET
 from partners.attribution import (
     COOKIE_NAME,
     click_record,
-    landing_url,
     partnership_for_link,
     redirect_with_referral,
 )
+from partners.destinations import landing_url
 
 
 def _client_ip(request: HttpRequest) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -24,6 +24,7 @@ from partners.models import Partner, Partnership
 from payouts.models import (
     Commission,
     CommissionPlan,
+    CommissionPlanTier,
     CommissionStatus,
     Customer,
     PartnerPayoutDetails,
@@ -162,6 +163,32 @@ def commission_list(
     if filters.get("partnership"):
         qs = qs.filter(partnership__public_id=filters["partnership"])
     return qs.order_by("-occurred_at", "-id")
+
+
+def commission_plan_list(
+    *, vendor: Vendor, filters: dict[str, Any] | None = None
+) -> QuerySet[CommissionPlan]:
+    """Plans with their program, persona and tiers (three queries whatever the count);
+    filters: ``program`` (id), ``kind``, ``is_active`` ("true"/"false")."""
+    tiers = CommissionPlanTier.objects.for_vendor(vendor)
+    qs = (
+        CommissionPlan.objects.for_vendor(vendor)
+        .select_related("program", "persona")
+        .prefetch_related(Prefetch("tiers", queryset=tiers))
+    )
+    filters = filters or {}
+    if filters.get("program"):
+        qs = qs.filter(program__public_id=filters["program"])
+    if filters.get("kind") in CommissionPlan.Kind.values:
+        qs = qs.filter(kind=filters["kind"])
+    active = str(filters.get("is_active") or "").lower()
+    if active in ("true", "false"):
+        qs = qs.filter(is_active=active == "true")
+    return qs.order_by("program__name", "-is_active", "name", "id")
+
+
+def commission_plans_active_count(*, vendor: Vendor, program: Any) -> int:
+    return CommissionPlan.objects.for_vendor(vendor).filter(program=program, is_active=True).count()
 
 
 def payout_run_list(*, vendor: Vendor) -> QuerySet[PayoutRun]:

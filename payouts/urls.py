@@ -1,6 +1,6 @@
 from django.urls import path
 
-from payouts import views
+from payouts import views, views_plans
 
 app_name = "payouts"
 
@@ -22,6 +22,26 @@ urlpatterns = [
         "<slug:vendor_slug>/payouts/<str:payout_id>/mark-paid/",
         views.PayoutMarkPaidView.as_view(),
         name="mark_paid",
+    ),
+    path(
+        "<slug:vendor_slug>/commission-plans/",
+        views_plans.CommissionPlanListView.as_view(),
+        name="plans",
+    ),
+    path(
+        "<slug:vendor_slug>/commission-plans/new/",
+        views_plans.CommissionPlanFormView.as_view(),
+        name="plan_create",
+    ),
+    path(
+        "<slug:vendor_slug>/commission-plans/<str:commission_plan_id>/",
+        views_plans.CommissionPlanFormView.as_view(),
+        name="plan_edit",
+    ),
+    path(
+        "<slug:vendor_slug>/commission-plans/<str:commission_plan_id>/deactivate/",
+        views_plans.CommissionPlanDeactivateView.as_view(),
+        name="plan_deactivate",
     ),
     path(
         "<slug:vendor_slug>/payout-details/",

@@ -24,6 +24,7 @@ from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
+    CommissionPlanFactory,
     CourseFactory,
     CustomerFactory,
     EventFactory,
@@ -182,6 +183,9 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,
     "payout_details_id": lambda v: PartnerPayoutDetailsFactory(vendor=v).public_id,
     "lead_id": lambda v: LeadFactory(partnership__program__vendor=v).public_id,
+    "commission_plan_id": lambda v: (
+        CommissionPlanFactory(program=ProgramFactory(vendor=v)).public_id
+    ),
 }
 
 

@@ -90,7 +90,10 @@ def test_the_readme_quick_start_runs_in_order(settings):
         if "/commissions?" in path:
             [commission] = response.json()["results"]
             assert (commission["amount"], commission["currency"]) == (1485, "USD")  # 15% of 9900
-    assert steps == 9
+        if "/commission-plans?" in path:
+            [plan] = response.json()["results"]
+            assert (plan["rate"], plan["duration_months"]) == ("0.150000", None)
+    assert steps == 10
     partnership = Partnership.objects.for_vendor(vendor).get(public_id=variables["PARTNERSHIP"])
     assert partnership.program.slug == "agency-referral"
     # What the example receiver checks: the event of the second commission, signed with the

@@ -14,6 +14,7 @@ from payouts.api import (
     PayoutViewSet,
     RevenueEventViewSet,
 )
+from payouts.api_plans import CommissionPlanViewSet
 from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
 router = SimpleRouter(trailing_slash=False)
@@ -30,6 +31,7 @@ router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
 router.register("commissions", CommissionViewSet, basename="commission")
+router.register("commission-plans", CommissionPlanViewSet, basename="commission-plan")
 router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
 router.register("payouts", PayoutViewSet, basename="payout")
 

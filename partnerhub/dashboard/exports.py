@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
+from journey.stages import stage_rank
 from partnerhub.tenancy.models import Role, Vendor
 from partnerhub.tenancy.views_base import VendorDashboardView
 from partners import selectors as partner_selectors
@@ -162,6 +163,36 @@ class CommissionsExport(CsvExportView):
     def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
         filters = _pick(params, "status", "partnership")
         return payout_selectors.commission_list(vendor=vendor, filters=filters)
+
+
+def _tiers_cell(plan: Any) -> str:
+    """``investment:0.200000 devotion:0.250000`` (stage order)."""
+    tiers = sorted(plan.tiers.all(), key=lambda t: stage_rank(t.from_stage))
+    return " ".join(f"{t.from_stage}:{t.rate}" for t in tiers)
+
+
+class CommissionPlansExport(CsvExportView):
+    filename = "commission-plans"
+    columns = [
+        Column("id", lambda p: p.public_id),
+        Column("program", lambda p: p.program.name),
+        Column("program_id", lambda p: p.program.public_id),
+        Column("persona", lambda p: p.persona.name if p.persona else ""),
+        Column("name", lambda p: p.name),
+        Column("kind", lambda p: p.kind),
+        Column("currency", lambda p: p.program.currency),
+        Column("rate", lambda p: p.rate),
+        Column("duration_months", lambda p: p.duration_months),
+        Column("bounty_amount", lambda p: p.bounty_amount),
+        Column("cap_per_customer_amount", lambda p: p.cap_per_customer_amount),
+        Column("tiers", _tiers_cell),
+        Column("is_active", lambda p: p.is_active),
+        Column("updated_at", lambda p: p.updated_at),
+    ]
+
+    def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
+        filters = _pick(params, "program", "kind", "is_active")
+        return payout_selectors.commission_plan_list(vendor=vendor, filters=filters)
 
 
 class PayoutRunsExport(CsvExportView):

@@ -5,7 +5,6 @@ vendor's data would: programs, personas and join sources; partners invited or ap
 customers attributed to partnerships and 12 months of revenue events ingested by the payouts
 ledger (commissions included); the journey evaluation moving partnerships through the stages
 (real ``StageTransition`` history); one completed payout run with approved and paid payouts.
-Commission plans have no service yet (the admin creates them), so they are plain rows.
 """
 
 from __future__ import annotations
@@ -150,7 +149,7 @@ class _DemoPrograms:
 
     # programs, personas, join sources, plans
     def _programs(self) -> tuple[Any, Any]:
-        from payouts.models import CommissionPlan
+        from payouts.plans import commission_plan_create
         from programs.services import join_source_create, persona_create, program_create
 
         referral = program_create(
@@ -175,13 +174,14 @@ class _DemoPrograms:
             (referral, "15% recurring", "0.150000", None),
             (affiliate, "20% for 12 months", "0.200000", 12),
         ]:
-            CommissionPlan.objects.for_vendor(self.vendor).create(
+            commission_plan_create(
                 vendor=self.vendor,
-                program=program,
+                program_id=program.public_id,
                 name=plan,
-                kind=CommissionPlan.Kind.PERCENT,
+                kind="percent",
                 rate=rate,
                 duration_months=months,
+                actor_label="demo seed",
             )
         self.personas = {
             key: persona_create(

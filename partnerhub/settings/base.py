@@ -225,6 +225,8 @@ WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", Fals
 WEBHOOK_SECRET_KEYS = [
     k.strip() for k in os.environ.get("WEBHOOK_SECRET_KEYS", "").split(",") if k.strip()
 ]
+# Referral destinations (``/r/<code>`` landings) must be https unless this is set (dev only).
+REFERRAL_DESTINATIONS_ALLOW_HTTP = env_bool("REFERRAL_DESTINATIONS_ALLOW_HTTP", False)
 WEBHOOK_TIMEOUT_SECONDS = float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "10"))
 # An endpoint whose deliveries failed this many times in a row is disabled (admins e-mailed).
 WEBHOOK_DISABLE_AFTER_FAILURES = int(os.environ.get("WEBHOOK_DISABLE_AFTER_FAILURES", "30"))
@@ -261,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "JourneyStageEnum": "journey.stages.Stage",
         "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
         "CommissionKindEnum": "payouts.models.Commission.Kind",
+        "CommissionPlanKindEnum": "payouts.models.CommissionPlan.Kind",
     },
 }
 

@@ -1,5 +1,8 @@
+from decimal import Decimal
+
 from django import template
 
+from payouts import plans
 from payouts.selectors import money_format
 
 register = template.Library()
@@ -9,3 +12,9 @@ register = template.Library()
 def money(amount: int | None, currency: str) -> str:
     """``{{ 4999|money:"USD" }}`` → ``49.99 USD``."""
     return money_format(int(amount or 0), currency)
+
+
+@register.filter
+def percent(rate: Decimal | None) -> str:
+    """``{{ plan.rate|percent }}``: ``0.150000`` → ``15%``."""
+    return plans.percent(Decimal(rate or 0))

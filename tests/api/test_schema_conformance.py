@@ -24,8 +24,10 @@ from schemathesis.specs.openapi.checks import (
 from partnerhub.api.services import api_key_create
 from partnerhub.wsgi import application
 from tests.factories import (
+    CommissionPlanFactory,
     EventFactory,
     MembershipFactory,
+    ProgramFactory,
     WebhookDeliveryAttemptFactory,
     WebhookDeliveryFactory,
     WebhookEndpointFactory,
@@ -71,6 +73,8 @@ def real_ids(vendor, other_vendor) -> dict[str, str]:
         "delivery_id": delivery.public_id,
         "event_id": EventFactory(vendor=vendor).public_id,
         "member_id": MembershipFactory(vendor=vendor).public_id,
+        "commission_plan_id": CommissionPlanFactory(program__vendor=vendor).public_id,
+        "program_id": ProgramFactory(vendor=vendor).public_id,
     }
 
 

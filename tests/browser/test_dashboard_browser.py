@@ -42,3 +42,34 @@ def test_viewer_sees_no_admin_navigation(page, screenshot):
     page.get_by_role("link", name="Members", exact=True).click()
     assert page.get_by_role("button", name="Send invitation").count() == 0
     screenshot("members-as-viewer")
+
+
+def test_admin_edits_a_commission_plan_from_the_program_page(page, screenshot):
+    from payouts.models import CommissionPlan, CommissionPlanTier
+    from programs.models import Program
+
+    vendor = demo_seed()
+    log_in(page, "admin@acme.example")
+    page.wait_for_url("**/app/acme/")
+    page.get_by_role("link", name="Programs", exact=True).first.click()
+    page.get_by_role("link", name="Agency Referral Program").click()
+    page.get_by_role("link", name="See the plans").click()
+    assert page.get_by_role("cell", name="15% of revenue, lifetime").is_visible()
+    screenshot("commission-plans")
+
+    page.get_by_role("link", name="15% recurring").click()
+    page.get_by_label("Rate (%)").first.fill("20")
+    page.locator("#id_tiers-0-from_stage").select_option("devotion")
+    page.locator("#id_tiers-0-rate").fill("18")  # below the new base rate: refused
+    page.get_by_role("button", name="Save plan").click()
+    assert page.get_by_role("alert").filter(has_text="must pay more than").is_visible()
+    screenshot("commission-plan-form-error")
+    page.locator("#id_tiers-0-rate").fill("25")
+    page.get_by_role("button", name="Save plan").click()
+    assert page.get_by_role("cell", name="Devotion: 25%").is_visible()
+
+    program = Program.objects.for_vendor(vendor).get(slug="agency-referral")
+    plan = CommissionPlan.objects.for_vendor(vendor).get(program=program)
+    assert str(plan.rate) == "0.200000"
+    tier = CommissionPlanTier.objects.for_vendor(vendor).get(plan=plan)
+    assert (tier.from_stage, str(tier.rate)) == ("devotion", "0.250000")
