@@ -23,7 +23,7 @@ from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.models import Event, WebhookEndpoint
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services import event_record, event_record_select
 from partners.models import Partnership
 from payouts import ledger
 from payouts.models import AttributionMethod, Commission, Customer, RevenueEvent
@@ -91,18 +91,32 @@ def customer_data(c: Customer) -> dict[str, Any]:
     }
 
 
+# The API rendering of a commission (``commission_data``), in SQL: bulk ingestion announces
+# thousands at once, so the outbox rows are built by the database, not in Python.
+_COMMISSION_EVENTS_SQL = """
+SELECT CASE WHEN c.kind = 'clawback' THEN 'commission.reversed' ELSE 'commission.created' END,
+       jsonb_build_object(
+         'id', c.public_id, 'object', 'commission', 'kind', c.kind, 'amount', c.amount,
+         'currency', c.currency, 'status', c.status, 'rate', c.rate::text,
+         'partnership', ptn.public_id, 'revenue_event', ev.public_id,
+         'reverses', rev.public_id, 'occurred_at', c.occurred_at,
+         'available_at', c.available_at)
+FROM payouts_commission c
+JOIN partners_partnership ptn ON ptn.id = c.partnership_id
+LEFT JOIN payouts_revenueevent ev ON ev.id = c.revenue_event_id
+LEFT JOIN payouts_commission rev ON rev.id = c.reverses_id
+WHERE c.vendor_id = %(vendor)s AND c.id = ANY(%(ids)s)
+ORDER BY c.id
+"""
+
+
 def _announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
-    if not ids:
-        return
-    rows = list(
-        Commission.objects.for_vendor(vendor)
-        .filter(pk__in=ids)
-        .select_related("partnership", "revenue_event", "reverses")
-    )
-    created = [commission_data(c) for c in rows if c.kind != Commission.Kind.CLAWBACK]
-    reversed_ = [commission_data(c) for c in rows if c.kind == Commission.Kind.CLAWBACK]
-    events_bulk_record(vendor=vendor, type="commission.created", datas=created)
-    events_bulk_record(vendor=vendor, type="commission.reversed", datas=reversed_)
+    """``commission.created`` (and ``commission.reversed`` for clawbacks) for each new
+    commission: one statement whatever the number."""
+    if ids:
+        event_record_select(
+            vendor=vendor, select_sql=_COMMISSION_EVENTS_SQL, params={"vendor": vendor.pk, "ids": ids}
+        )
 
 
 # --- customers ------------------------------------------------------------------------------
