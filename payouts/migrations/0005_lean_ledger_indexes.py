@@ -14,7 +14,6 @@ payouts_revenueevent: 10 → 6.
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 DROP_FK_INDEXES = """
 DROP INDEX IF EXISTS payouts_commission_lead_id_55402672;
 DROP INDEX IF EXISTS payouts_commission_partnership_id_c96a8adb;
