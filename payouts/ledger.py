@@ -140,12 +140,15 @@ RETURNING id
 # A commission reversed in full before it was paid cancels out with its clawbacks: both
 # become ``reversed`` (their sum is zero, so no cent moves).
 _CANCEL_SQL = f"""
-WITH full_rev AS (
-  SELECT o.id FROM payouts_commission o
+WITH originals AS MATERIALIZED (
+  -- Driven from the new clawbacks (by primary key), never from a scan of the vendor's ledger.
+  SELECT DISTINCT reverses_id AS id FROM payouts_commission
+  WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s) AND reverses_id IS NOT NULL
+),
+full_rev AS (
+  SELECT o.id FROM originals JOIN payouts_commission o ON o.id = originals.id
   WHERE o.vendor_id = %(vendor)s AND o.kind <> 'clawback'
     AND o.status IN ('pending', 'available')
-    AND o.id IN (SELECT reverses_id FROM payouts_commission
-                 WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s))
     AND o.amount + (SELECT COALESCE(SUM(x.amount), 0) FROM payouts_commission x
                     WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id) = 0
     AND NOT EXISTS (SELECT 1 FROM payouts_commission x
@@ -155,11 +158,16 @@ WITH full_rev AS (
   -- commit and, being in_payout then, left alone (its clawback nets in a later payout).
   FOR UPDATE OF o
 ),
+targets AS (
+  SELECT id FROM full_rev
+  UNION
+  SELECT x.id FROM full_rev JOIN payouts_commission x
+    ON x.vendor_id = %(vendor)s AND x.reverses_id = full_rev.id
+),
 moved AS (
   UPDATE payouts_commission c SET status = 'reversed', updated_at = now()
-  FROM payouts_commission before
-  WHERE c.id = before.id AND c.vendor_id = %(vendor)s
-    AND (c.id IN (SELECT id FROM full_rev) OR c.reverses_id IN (SELECT id FROM full_rev))
+  FROM targets t, payouts_commission before
+  WHERE c.id = t.id AND before.id = t.id AND c.vendor_id = %(vendor)s
   RETURNING c.public_id, before.status AS old_status
 )
 INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
