@@ -20,54 +20,37 @@ LANGUAGE plpgsql AS $$
 DECLARE
   bad record;
 BEGIN
-  SELECT COALESCE(o.public_id, n.public_id) AS public_id, o.status AS old_status,
-         n.status AS new_status,
-         CASE
-           WHEN o.id IS NULL OR n.id IS NULL
-             OR n.amount IS DISTINCT FROM o.amount
-             OR n.currency IS DISTINCT FROM o.currency
-             OR n.vendor_id IS DISTINCT FROM o.vendor_id
-             OR n.public_id IS DISTINCT FROM o.public_id
-             OR n.partnership_id IS DISTINCT FROM o.partnership_id
-             OR n.plan_id IS DISTINCT FROM o.plan_id
-             OR n.revenue_event_id IS DISTINCT FROM o.revenue_event_id
-             OR n.customer_id IS DISTINCT FROM o.customer_id
-             OR n.reverses_id IS DISTINCT FROM o.reverses_id
-             OR n.kind IS DISTINCT FROM o.kind
-             OR n.rate IS DISTINCT FROM o.rate
-             OR n.base_amount IS DISTINCT FROM o.base_amount
-             OR n.occurred_at IS DISTINCT FROM o.occurred_at
-             OR n.available_at IS DISTINCT FROM o.available_at THEN 'frozen'
-           WHEN n.status IS DISTINCT FROM o.status AND NOT (
-                (o.status = 'pending' AND n.status IN ('available', 'reversed'))
-             OR (o.status = 'available' AND n.status IN ('in_payout', 'reversed'))
-             OR (o.status = 'in_payout' AND n.status IN ('paid', 'available'))) THEN 'status'
-           ELSE 'payout'
-         END AS problem
-  INTO bad
-  FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
-  WHERE o.id IS NULL OR n.id IS NULL
-     OR n.amount IS DISTINCT FROM o.amount
-     OR n.currency IS DISTINCT FROM o.currency
-     OR n.vendor_id IS DISTINCT FROM o.vendor_id
-     OR n.public_id IS DISTINCT FROM o.public_id
-     OR n.partnership_id IS DISTINCT FROM o.partnership_id
-     OR n.plan_id IS DISTINCT FROM o.plan_id
-     OR n.revenue_event_id IS DISTINCT FROM o.revenue_event_id
-     OR n.customer_id IS DISTINCT FROM o.customer_id
-     OR n.reverses_id IS DISTINCT FROM o.reverses_id
-     OR n.kind IS DISTINCT FROM o.kind
-     OR n.rate IS DISTINCT FROM o.rate
-     OR n.base_amount IS DISTINCT FROM o.base_amount
-     OR n.occurred_at IS DISTINCT FROM o.occurred_at
-     OR n.available_at IS DISTINCT FROM o.available_at
-     OR (n.status IS DISTINCT FROM o.status AND NOT (
-            (o.status = 'pending' AND n.status IN ('available', 'reversed'))
-         OR (o.status = 'available' AND n.status IN ('in_payout', 'reversed'))
-         OR (o.status = 'in_payout' AND n.status IN ('paid', 'available'))))
-     OR (n.payout_id IS DISTINCT FROM o.payout_id AND NOT (
-            (o.payout_id IS NULL AND n.status = 'in_payout')
-         OR (n.payout_id IS NULL AND o.status = 'in_payout' AND n.status = 'available')))
+  SELECT * INTO bad FROM (
+    SELECT COALESCE(o.public_id, n.public_id) AS public_id, o.status AS old_status,
+           n.status AS new_status,
+           CASE
+             WHEN o.id IS NULL OR n.id IS NULL
+               OR n.amount IS DISTINCT FROM o.amount
+               OR n.currency IS DISTINCT FROM o.currency
+               OR n.vendor_id IS DISTINCT FROM o.vendor_id
+               OR n.public_id IS DISTINCT FROM o.public_id
+               OR n.partnership_id IS DISTINCT FROM o.partnership_id
+               OR n.plan_id IS DISTINCT FROM o.plan_id
+               OR n.revenue_event_id IS DISTINCT FROM o.revenue_event_id
+               OR n.customer_id IS DISTINCT FROM o.customer_id
+               OR n.reverses_id IS DISTINCT FROM o.reverses_id
+               OR n.kind IS DISTINCT FROM o.kind
+               OR n.rate IS DISTINCT FROM o.rate
+               OR n.base_amount IS DISTINCT FROM o.base_amount
+               OR n.occurred_at IS DISTINCT FROM o.occurred_at
+               OR n.available_at IS DISTINCT FROM o.available_at THEN 'frozen'
+             WHEN n.status IS DISTINCT FROM o.status AND NOT (
+                  (o.status = 'pending' AND n.status IN ('available', 'reversed'))
+               OR (o.status = 'available' AND n.status IN ('in_payout', 'reversed'))
+               OR (o.status = 'in_payout' AND n.status IN ('paid', 'available'))) THEN 'status'
+             WHEN n.payout_id IS DISTINCT FROM o.payout_id AND NOT (
+                  (o.payout_id IS NULL AND n.status = 'in_payout')
+               OR (n.payout_id IS NULL AND o.status = 'in_payout' AND n.status = 'available'))
+               THEN 'payout'
+           END AS problem
+    FROM old_rows o FULL JOIN new_rows n ON n.id = o.id
+  ) AS checked
+  WHERE checked.problem IS NOT NULL
   LIMIT 1;
   IF NOT FOUND THEN
     RETURN NULL;
