@@ -95,9 +95,9 @@ def generate(vendor: Vendor, program: Program, partnerships: int, events: int) -
         """
         INSERT INTO payouts_customer (vendor_id, public_id, created_at, updated_at, external_id,
           email, name, partnership_id, attribution_method, attribution_ref, attributed_at,
-          status, first_paid_at, mrr_amount, mrr_currency, signed_up_at)
+          status, first_paid_at, mrr_amount, mrr_currency, signed_up_at, flag_reason)
         SELECT %(v)s, 'cus_b' || ptn.id, now(), now(), 'bc-' || ptn.id, '', '', ptn.id,
-               'referral_code', '', now(), 'active', '2025-01-01', 0, 'USD', '2020-01-01'
+               'referral_code', '', now(), 'active', '2025-01-01', 0, 'USD', '2020-01-01', ''
         FROM partners_partnership ptn WHERE ptn.vendor_id = %(v)s
         """,
         p,

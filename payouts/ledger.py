@@ -134,18 +134,20 @@ SELECT %(vendor)s, {_NEW_ID.format(prefix="com")}, {_NOW}, {_NOW}, partnership_i
        occurred_at, occurred_at + make_interval(days => hold_period_days), 'pending', NULL
 FROM cand WHERE part > 0
 ON CONFLICT DO NOTHING
-RETURNING id
+RETURNING id, reverses_id
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 # A commission reversed in full before it was paid cancels out with its clawbacks: both
 # become ``reversed`` (their sum is zero, so no cent moves).
 _CANCEL_SQL = f"""
 WITH full_rev AS (
+  -- The originals come as a bound array (from the clawbacks' RETURNING), not as a join:
+  -- with the statistics of a ledger that just grew, a join was planned as one index scan
+  -- of the vendor's open commissions per original (minutes); ``= ANY(array)`` is at worst
+  -- one scan with a hashed filter.
   SELECT o.id FROM payouts_commission o
-  WHERE o.vendor_id = %(vendor)s AND o.kind <> 'clawback'
+  WHERE o.id = ANY(%(originals)s) AND o.vendor_id = %(vendor)s AND o.kind <> 'clawback'
     AND o.status IN ('pending', 'available')
-    AND o.id IN (SELECT reverses_id FROM payouts_commission
-                 WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s))
     AND o.amount + (SELECT COALESCE(SUM(x.amount), 0) FROM payouts_commission x
                     WHERE x.vendor_id = %(vendor)s AND x.reverses_id = o.id) = 0
     AND NOT EXISTS (SELECT 1 FROM payouts_commission x
@@ -155,11 +157,16 @@ WITH full_rev AS (
   -- commit and, being in_payout then, left alone (its clawback nets in a later payout).
   FOR UPDATE OF o
 ),
+targets AS (
+  SELECT id FROM full_rev
+  UNION
+  SELECT x.id FROM full_rev JOIN payouts_commission x
+    ON x.vendor_id = %(vendor)s AND x.reverses_id = full_rev.id
+),
 moved AS (
   UPDATE payouts_commission c SET status = 'reversed', updated_at = now()
-  FROM payouts_commission before
-  WHERE c.id = before.id AND c.vendor_id = %(vendor)s
-    AND (c.id IN (SELECT id FROM full_rev) OR c.reverses_id IN (SELECT id FROM full_rev))
+  FROM targets t, payouts_commission before
+  WHERE c.id = t.id AND before.id = t.id AND c.vendor_id = %(vendor)s
   RETURNING c.public_id, before.status AS old_status
 )
 INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
@@ -188,7 +195,7 @@ def commissions_compute(
     events, or of the vendor's events with ids in ``id_range``. Returns the new commission
     ids. Re-run safe; runs in the caller's transaction."""
     lo, hi = id_range or (0, -1)
-    params = {
+    params: dict[str, Any] = {
         "vendor": vendor_id,
         "all": id_range is not None,
         "lo": lo,
@@ -196,10 +203,13 @@ def commissions_compute(
         "ids": list(event_ids or []),
     }
     created = _run(_INVOICE_COMMISSIONS_SQL, params)
-    clawbacks = _run(_CLAWBACKS_SQL, params)
-    if clawbacks:
-        with connection.cursor() as cursor:
-            cursor.execute(_CANCEL_SQL, {"vendor": vendor_id, "ids": clawbacks})
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAWBACKS_SQL, params)
+        rows = cursor.fetchall()
+        clawbacks = [row[0] for row in rows]
+        if clawbacks:
+            originals = sorted({row[1] for row in rows})
+            cursor.execute(_CANCEL_SQL, {"vendor": vendor_id, "originals": originals})
     return created + clawbacks
 
 

@@ -16,7 +16,12 @@ from django.conf import settings
 from django.db import models
 
 from journey.stages import Stage
-from partnerhub.tenancy.models import CURRENCY_VALIDATOR, TenantModel, vendor_public_id_constraint
+from partnerhub.tenancy.models import (
+    CURRENCY_VALIDATOR,
+    TenantModel,
+    Vendor,
+    vendor_public_id_constraint,
+)
 
 
 class AttributionMethod(models.TextChoices):
@@ -91,10 +96,21 @@ class RevenueEvent(TenantModel):
         CHARGEBACK = "chargeback", "Chargeback"
 
     external_id = models.CharField(max_length=200)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="events")
+    # Foreign keys without their own single-column index: the composite indexes below
+    # (all beginning with ``vendor``) serve every look-up, and each index is paid on every
+    # insert of the ledger's hot path (see docs/payouts.md, "What each guard costs").
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+", db_index=False)
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="events", db_index=False
+    )
     # The partnership the customer was attributed to when the event arrived (a snapshot).
     partnership = models.ForeignKey(
-        "partners.Partnership", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "partners.Partnership",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField()
@@ -105,7 +121,12 @@ class RevenueEvent(TenantModel):
     # MRR of an invoice: the amount spread over the months its period covers.
     mrr_amount = models.BigIntegerField(default=0)
     refunded_event = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="refunds"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="refunds",
+        db_index=False,
     )
     source = models.CharField(max_length=16, default="api")  # api, csv, stripe
 
@@ -125,7 +146,12 @@ class RevenueEvent(TenantModel):
         indexes = [
             models.Index(fields=["vendor", "customer", "occurred_at"]),
             models.Index(fields=["vendor", "partnership", "occurred_at"]),
-            models.Index(fields=["vendor", "refunded_event"]),
+            # Only refunds and chargebacks have a refunded event: invoices add no entry.
+            models.Index(
+                fields=["vendor", "refunded_event"],
+                condition=models.Q(refunded_event__isnull=False),
+                name="payouts_rev_vendor_refunded",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -223,18 +249,37 @@ class Commission(TenantModel):
         BOUNTY = "bounty", "Bounty"
         CLAWBACK = "clawback", "Clawback (refund/chargeback)"
 
+    # Foreign keys without their own single-column index (as on RevenueEvent): the
+    # ``vendor``-first composites and unique constraints below serve every look-up, and a
+    # status move rewrites an entry in every index, so each one costs twice per payout.
+    vendor = models.ForeignKey(Vendor, on_delete=models.CASCADE, related_name="+", db_index=False)
     partnership = models.ForeignKey(
-        "partners.Partnership", on_delete=models.PROTECT, related_name="commissions"
+        "partners.Partnership",
+        on_delete=models.PROTECT,
+        related_name="commissions",
+        db_index=False,
     )
-    plan = models.ForeignKey(CommissionPlan, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        CommissionPlan, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     revenue_event = models.ForeignKey(
-        RevenueEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="commissions"
+        RevenueEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commissions",
+        db_index=False,
     )
     customer = models.ForeignKey(
         Customer, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     reverses = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversals"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversals",
+        db_index=False,
     )
     kind = models.CharField(max_length=16, choices=Kind.choices)
     amount = models.BigIntegerField()
@@ -247,11 +292,21 @@ class Commission(TenantModel):
         max_length=16, choices=CommissionStatus.choices, default=CommissionStatus.PENDING
     )
     payout = models.ForeignKey(
-        "Payout", on_delete=models.PROTECT, null=True, blank=True, related_name="commissions"
+        "Payout",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commissions",
+        db_index=False,
     )
     # The accepted lead a ``bounty_lead`` plan paid for.
     lead = models.ForeignKey(
-        "partners.Lead", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "partners.Lead",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     public_id_prefix = "com"
@@ -284,7 +339,17 @@ class Commission(TenantModel):
         indexes = [
             models.Index(fields=["vendor", "partnership", "status"]),
             models.Index(fields=["vendor", "status", "available_at"]),
-            models.Index(fields=["vendor", "payout"]),
+            # Partial: only rows that are (or were) in a payout, or that reverse another.
+            models.Index(
+                fields=["vendor", "payout"],
+                condition=models.Q(payout__isnull=False),
+                name="payouts_com_vendor_payout",
+            ),
+            models.Index(
+                fields=["vendor", "reverses"],
+                condition=models.Q(reverses__isnull=False),
+                name="payouts_com_vendor_reverses",
+            ),
             models.Index(fields=["vendor", "occurred_at"]),
             # The API list order (partnerhub/api/pagination.py): a page is an index range.
             models.Index(fields=["vendor", "created_at", "id"], name="payouts_com_vendor_created"),

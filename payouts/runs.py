@@ -33,7 +33,7 @@ from django.utils import timezone
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services import event_record, event_record_select
 from payouts import ledger
 from payouts.models import (
     CommissionStatus,
@@ -42,7 +42,6 @@ from payouts.models import (
     PayoutRun,
     PayoutStatus,
 )
-from payouts.services import events_bulk_record
 from programs.models import Program
 
 CHUNK_SIZE = int(os.environ.get("PAYOUTS_RUN_CHUNK_SIZE", "1000"))
@@ -171,6 +170,30 @@ RETURNING id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
+# ``payout.created`` for a chunk's payouts, rendered like ``payout_data`` by the database.
+_PAYOUT_EVENTS_SQL = """
+SELECT 'payout.created',
+       jsonb_build_object(
+         'id', p.public_id, 'object', 'payout', 'run', r.public_id,
+         'partnership', ptn.public_id, 'amount', p.amount, 'currency', p.currency,
+         'status', p.status, 'held_reason', p.held_reason, 'provider', p.provider,
+         'provider_reference', p.provider_reference)
+FROM payouts_payout p
+JOIN payouts_payoutrun r ON r.id = p.run_id
+JOIN partners_partnership ptn ON ptn.id = p.partnership_id
+WHERE p.vendor_id = %(vendor)s AND p.id = ANY(%(ids)s)
+ORDER BY p.id
+"""
+# Partnerships of the program left with available commissions of the period (carried
+# forward), counted over the vendor's own rows.
+_CARRIED_FORWARD_SQL = """
+SELECT COUNT(DISTINCT c.partnership_id)
+FROM payouts_commission c JOIN partners_partnership ptn ON ptn.id = c.partnership_id
+WHERE c.vendor_id = %(vendor)s AND c.status = 'available' AND c.available_at < %(cutoff)s
+  AND ptn.vendor_id = %(vendor)s AND ptn.program_id = %(program)s
+"""
+
+
 def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
     """Do (or finish) the work of a run. Re-run safe and safe to run twice at once."""
     with transaction.atomic():
@@ -202,15 +225,12 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
             run.status = PayoutRun.Status.COMPLETED
             run.partnerships_done = run.partnerships_total
             run.payouts_created = Payout.objects.for_vendor(vendor).filter(run=run).count()
-            run.carried_forward = (
-                run.program.partnerships.filter(
-                    vendor=vendor,
-                    commissions__status=CommissionStatus.AVAILABLE,
-                    commissions__available_at__lt=cutoff,
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _CARRIED_FORWARD_SQL,
+                    {"vendor": vendor.pk, "cutoff": cutoff, "program": run.program_id},
                 )
-                .distinct()
-                .count()
-            )
+                run.carried_forward = cursor.fetchone()[0]
             run.finished_at = timezone.now()
             run.save()
     return run
@@ -224,11 +244,10 @@ def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.d
         new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
         if new_ids:
             _hold_incomplete(vendor=vendor, payout_ids=new_ids)
-            payouts = Payout.objects.for_vendor(vendor).filter(pk__in=new_ids)
-            events_bulk_record(
+            event_record_select(
                 vendor=vendor,
-                type="payout.created",
-                datas=[payout_data(p) for p in payouts.select_related("run", "partnership")],
+                select_sql=_PAYOUT_EVENTS_SQL,
+                params={"vendor": vendor.pk, "ids": new_ids},
             )
         done = locked.partnerships_done + len(chunk)
         locked.partnerships_done = min(done, locked.partnerships_total)

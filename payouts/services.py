@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -22,8 +22,12 @@ from django.utils.dateparse import parse_date, parse_datetime
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.models import Event, WebhookEndpoint
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services import (
+    EventSpec,
+    event_record,
+    event_record_many,
+    event_record_select,
+)
 from partners.models import Partnership
 from payouts import ledger
 from payouts.models import AttributionMethod, Commission, Customer, RevenueEvent
@@ -35,32 +39,11 @@ MAX_BULK_ITEMS = 1000
 
 
 def events_bulk_record(*, vendor: Vendor, type: str, datas: list[dict[str, Any]]) -> None:
-    """``event_record`` for many objects of one type at once (bulk ingestion creates
-    thousands): one INSERT, and the fan-out is only enqueued when an endpoint listens."""
-    if not datas:
-        return
-    if len(datas) == 1:
-        event_record(vendor=vendor, type=type, data=datas[0])
-        return
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("events_bulk_record must run inside the transaction of the change")
-    events = Event.objects.unscoped().bulk_create(
-        [Event(vendor=vendor, public_id=Event.new_public_id(), type=type, data=d) for d in datas]
-    )
-    listening = any(
-        e.subscribes_to(type)
-        for e in WebhookEndpoint.objects.for_vendor(vendor).filter(enabled=True)
-    )
-    if listening:
-        from partnerhub.webhooks.tasks import webhook_event_fanout_task
-
-        ids = [e.pk for e in events]
-
-        def fanout() -> None:
-            for event_id in ids:
-                webhook_event_fanout_task.delay(vendor.pk, event_id)  # type: ignore[arg-type]
-
-        transaction.on_commit(fanout)
+    """``event_record`` for many objects of one type rendered in Python: one INSERT, one
+    fan-out task after commit (only when an endpoint listens). Thousands at once are built
+    in SQL instead (``event_record_select``)."""
+    if datas:
+        event_record_many(vendor=vendor, events=[EventSpec(type=type, data=d) for d in datas])
 
 
 def commission_data(c: Commission) -> dict[str, Any]:
@@ -91,18 +74,45 @@ def customer_data(c: Customer) -> dict[str, Any]:
     }
 
 
-def _announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
-    if not ids:
-        return
-    rows = list(
-        Commission.objects.for_vendor(vendor)
-        .filter(pk__in=ids)
-        .select_related("partnership", "revenue_event", "reverses")
+def _iso_sql(column: str) -> str:
+    """A timestamptz as Python's ``datetime.isoformat()`` renders it in UTC (microseconds
+    only when there are any), so events built in SQL equal those built in Python."""
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (
+        f"""(to_char({utc}, 'YYYY-MM-DD"T"HH24:MI:SS') """
+        f"|| CASE WHEN date_part('microseconds', {utc})::bigint %% 1000000 <> 0 "
+        f"THEN to_char({utc}, '.US') ELSE '' END || '+00:00')"
     )
-    created = [commission_data(c) for c in rows if c.kind != Commission.Kind.CLAWBACK]
-    reversed_ = [commission_data(c) for c in rows if c.kind == Commission.Kind.CLAWBACK]
-    events_bulk_record(vendor=vendor, type="commission.created", datas=created)
-    events_bulk_record(vendor=vendor, type="commission.reversed", datas=reversed_)
+
+
+# The API rendering of a commission (``commission_data``), in SQL: bulk ingestion announces
+# thousands at once, so the outbox rows are built by the database, not in Python.
+_COMMISSION_EVENTS_SQL = f"""
+SELECT CASE WHEN c.kind = 'clawback' THEN 'commission.reversed' ELSE 'commission.created' END,
+       jsonb_build_object(
+         'id', c.public_id, 'object', 'commission', 'kind', c.kind, 'amount', c.amount,
+         'currency', c.currency, 'status', c.status, 'rate', c.rate::text,
+         'partnership', ptn.public_id, 'revenue_event', ev.public_id,
+         'reverses', rev.public_id, 'occurred_at', {_iso_sql("c.occurred_at")},
+         'available_at', {_iso_sql("c.available_at")})
+FROM payouts_commission c
+JOIN partners_partnership ptn ON ptn.id = c.partnership_id
+LEFT JOIN payouts_revenueevent ev ON ev.id = c.revenue_event_id
+LEFT JOIN payouts_commission rev ON rev.id = c.reverses_id
+WHERE c.vendor_id = %(vendor)s AND c.id = ANY(%(ids)s)
+ORDER BY c.id
+"""  # noqa: S608 -- only code constants are formatted in; values are bound
+
+
+def _announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
+    """``commission.created`` (and ``commission.reversed`` for clawbacks) for each new
+    commission: one statement whatever the number."""
+    if ids:
+        event_record_select(
+            vendor=vendor,
+            select_sql=_COMMISSION_EVENTS_SQL,
+            params={"vendor": vendor.pk, "ids": ids},
+        )
 
 
 # --- customers ------------------------------------------------------------------------------
@@ -408,25 +418,30 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
                 ItemResult(index, "refused", ext, reason=exc.reason, field=exc.field)
             )
             continue
-        event.source = source
         batch[ext] = event
         to_create.append((index, event))
-    RevenueEvent.objects.unscoped().bulk_create([e for _, e in to_create], ignore_conflicts=True)
-    # Which of ours won (a concurrent request may have stored the same external id first).
-    stored = {
-        ext: (pk, public_id)
-        for ext, pk, public_id in RevenueEvent.objects.for_vendor(vendor)
-        .filter(external_id__in=list(batch))
-        .values_list("external_id", "pk", "public_id")
-    }
+    inserted = _events_insert(vendor=vendor, events=[e for _, e in to_create], source=source)
+    # A concurrent request may have stored the same external id first: ours is a duplicate.
+    lost = [e.external_id for _, e in to_create if e.external_id not in inserted]
+    winners = dict(
+        RevenueEvent.objects.for_vendor(vendor)
+        .filter(external_id__in=lost)
+        .values_list("external_id", "public_id")
+        if lost
+        else []
+    )
     new_ids = []
     for index, event in to_create:
-        pk, public_id = stored[event.external_id]
-        if public_id == event.public_id:
+        pk = inserted.get(event.external_id)
+        if pk is not None:
             new_ids.append(pk)
-            report.results.append(ItemResult(index, "stored", event.external_id, id=public_id))
+            report.results.append(
+                ItemResult(index, "stored", event.external_id, id=event.public_id)
+            )
         else:
-            report.results.append(ItemResult(index, "duplicate", event.external_id, id=public_id))
+            report.results.append(
+                ItemResult(index, "duplicate", event.external_id, id=winners[event.external_id])
+            )
     report.results.sort(key=lambda r: r.index)
     if new_ids:
         _customers_touch(vendor=vendor, event_ids=new_ids)
@@ -436,30 +451,74 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     return report
 
 
+_FIRST_EARNERS_SQL = """
+WITH new AS (
+  SELECT partnership_id, COUNT(*) AS n, bool_or(kind <> 'clawback') AS earning
+  FROM payouts_commission WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
+  GROUP BY partnership_id
+)
+SELECT new.partnership_id FROM new
+WHERE new.earning
+  AND (SELECT COUNT(*) FROM payouts_commission x
+       WHERE x.vendor_id = %(vendor)s AND x.partnership_id = new.partnership_id) = new.n
+"""
+
+
 def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> None:
-    """Partnerships whose first commission is among ``commission_ids`` are evaluated by the
-    journey right after commit (Activation at once, not at the next hourly run). Two
-    queries, whatever the batch size."""
+    """Partnerships whose first commission is among ``commission_ids`` (all their
+    commissions are new) are evaluated by the journey right after commit (Activation at
+    once, not at the next hourly run). One query, whatever the batch size."""
     if not commission_ids:
         return
     from journey.services import partnership_evaluate_soon
 
-    earning = set(
-        Commission.objects.for_vendor(vendor)
-        .filter(pk__in=commission_ids)
-        .exclude(kind=Commission.Kind.CLAWBACK)
-        .values_list("partnership_id", flat=True)
-    )
-    earned_before = set(
-        Commission.objects.for_vendor(vendor)
-        .filter(partnership_id__in=earning)
-        .exclude(pk__in=commission_ids)
-        .values_list("partnership_id", flat=True)
-        .distinct()
-    )
-    first = Partnership.objects.for_vendor(vendor).filter(pk__in=earning - earned_before)
-    for partnership in first.only("id", "vendor_id"):
-        partnership_evaluate_soon(partnership=partnership)
+    with connection.cursor() as cursor:
+        cursor.execute(_FIRST_EARNERS_SQL, {"vendor": vendor.pk, "ids": commission_ids})
+        first = [row[0] for row in cursor.fetchall()]
+    for partnership_id in first:
+        partnership_evaluate_soon(partnership=Partnership(pk=partnership_id, vendor=vendor))
+
+
+_EVENTS_INSERT_SQL = """
+INSERT INTO payouts_revenueevent (vendor_id, public_id, created_at, updated_at, external_id,
+  customer_id, partnership_id, kind, amount, currency, occurred_at, period_start, period_end,
+  mrr_amount, refunded_event_id, source)
+SELECT %(vendor)s, e.public_id, now(), now(), e.external_id, e.customer_id, e.partnership_id,
+       e.kind, e.amount, e.currency, e.occurred_at, e.period_start, e.period_end, e.mrr_amount,
+       e.refunded_event_id, %(source)s
+FROM unnest(%(public_ids)s::varchar[], %(external_ids)s::varchar[], %(customers)s::bigint[],
+            %(partnerships)s::bigint[], %(kinds)s::varchar[], %(amounts)s::bigint[],
+            %(currencies)s::varchar[], %(occurred)s::timestamptz[], %(starts)s::date[],
+            %(ends)s::date[], %(mrrs)s::bigint[], %(refunded)s::bigint[])
+  AS e(public_id, external_id, customer_id, partnership_id, kind, amount, currency,
+       occurred_at, period_start, period_end, mrr_amount, refunded_event_id)
+ON CONFLICT DO NOTHING
+RETURNING external_id, id
+"""
+
+
+def _events_insert(*, vendor: Vendor, events: list[RevenueEvent], source: str) -> dict[str, int]:
+    """One INSERT for the batch (``ON CONFLICT DO NOTHING``: a concurrent request may have
+    stored an external id first). Returns external id → primary key of the rows inserted."""
+    if not events:
+        return {}
+    columns: dict[str, list[Any]] = {
+        "public_ids": [e.public_id for e in events],
+        "external_ids": [e.external_id for e in events],
+        "customers": [e.customer_id for e in events],
+        "partnerships": [e.partnership_id for e in events],
+        "kinds": [e.kind for e in events],
+        "amounts": [e.amount for e in events],
+        "currencies": [e.currency for e in events],
+        "occurred": [e.occurred_at for e in events],
+        "starts": [e.period_start for e in events],
+        "ends": [e.period_end for e in events],
+        "mrrs": [e.mrr_amount for e in events],
+        "refunded": [e.refunded_event_id for e in events],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_EVENTS_INSERT_SQL, {**columns, "vendor": vendor.pk, "source": source})
+        return dict(cursor.fetchall())
 
 
 def _build_event(
@@ -533,8 +592,6 @@ def _build_event(
 def _customers_touch(*, vendor: Vendor, event_ids: list[int]) -> None:
     """First paid date, paying status and current MRR of the customers of new invoices
     (one UPDATE)."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             """

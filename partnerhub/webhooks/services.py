@@ -117,6 +117,31 @@ def event_record_many(*, vendor: Vendor, events: list[EventSpec]) -> list[Event]
     return rows
 
 
+def event_record_select(*, vendor: Vendor, select_sql: str, params: dict[str, Any]) -> int:
+    """``event_record`` for thousands of rows at once, built by the database: ``select_sql``
+    yields ``(type, data)`` rows (``data`` a ``jsonb`` object rendered like the API, e.g. with
+    ``jsonb_build_object``), and one ``INSERT … SELECT`` writes them to the outbox — no row
+    travels to Python. Same guarantees as ``event_record``: in the caller's transaction, the
+    fan-out enqueued after commit when an endpoint listens. Returns how many were recorded."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("event_record must run inside the transaction of the change")
+    sql = f"""
+    INSERT INTO webhooks_event (vendor_id, public_id, created_at, updated_at, type, data,
+      actor_type, actor_id)
+    SELECT %(_vendor)s, 'evt_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 22),
+           now(), now(), s.type, s.data, 'system', ''
+    FROM ({select_sql}) AS s(type, data)
+    RETURNING id
+    """  # noqa: S608 -- select_sql is code, values are bound
+    with transaction.get_connection().cursor() as cursor:
+        cursor.execute(sql, {**params, "_vendor": vendor.pk})
+        event_ids = [row[0] for row in cursor.fetchall()]
+    if event_ids:
+        vendor_id = vendor.pk
+        transaction.on_commit(lambda: _fanout_enqueue(vendor_id=vendor_id, event_ids=event_ids))
+    return len(event_ids)
+
+
 def _fanout_enqueue(*, vendor_id: int, event_ids: list[int]) -> None:
     # Most vendors have no webhooks: do not put a task on the broker for every change.
     if not WebhookEndpoint.objects.for_vendor(vendor_id).filter(enabled=True).exists():

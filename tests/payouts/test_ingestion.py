@@ -14,7 +14,7 @@ from tests.factories import (
     PartnershipFactory,
     ProgramFactory,
 )
-from tests.payouts.helpers import T0, invoice
+from tests.payouts.helpers import T0, invoice, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +95,34 @@ def test_more_than_1000_items_are_refused_as_a_whole(vendor):
 
     with pytest.raises(ValidationError):
         services.revenue_events_ingest(vendor=vendor, items=[{}] * 1001)
+
+
+def test_bulk_ingestion_takes_the_same_queries_for_10_or_300_events(
+    vendor, django_assert_max_num_queries
+):
+    """Set-based: no query per item, per commission or per event announced; the
+    commission.created / commission.reversed events carry what ``commission_data`` renders."""
+    from partnerhub.webhooks.models import Event
+
+    program = ProgramFactory(vendor=vendor, currency="USD", hold_period_days=30)
+    CommissionPlanFactory(program=program, rate="0.150000")
+    for n in range(30):
+        CustomerFactory(partnership=PartnershipFactory(program=program), external_id=f"c{n}")
+    when = T0 + dt.timedelta(microseconds=250_000)
+    for size, tag in ((10, "small"), (300, "large")):
+        items = [invoice(f"{tag}-{i}", f"c{i % 30}", 1000 + i, when) for i in range(size)]
+        with django_assert_max_num_queries(14):
+            report = services.revenue_events_ingest(vendor=vendor, items=items)
+        assert report.count("stored") == size
+    with django_assert_max_num_queries(14):
+        services.revenue_events_ingest(
+            vendor=vendor,
+            items=[{**refund("r-1", "c3", 500, of="small-3"), "occurred_at": when.isoformat()}],
+        )
+    assert Event.objects.for_vendor(vendor).filter(type="commission.created").count() == 310
+    for commission in Commission.objects.for_vendor(vendor).filter(
+        revenue_event__external_id__in=["small-3", "r-1"]
+    ):
+        kind = "commission.reversed" if commission.kind == "clawback" else "commission.created"
+        event = Event.objects.for_vendor(vendor).get(type=kind, data__id=commission.public_id)
+        assert event.data == services.commission_data(commission)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import IntegrityError, InternalError, transaction
+from django.db import IntegrityError, InternalError, connection, transaction
 
 from payouts import services
 from payouts.models import Commission, Customer, RevenueEvent
@@ -175,6 +175,45 @@ def test_the_database_refuses_to_change_or_delete_a_commission(vendor, agency):
         with pytest.raises((IntegrityError, InternalError)), transaction.atomic():
             change()
     assert Commission.objects.for_vendor(vendor).get().amount == 1500
+
+
+def test_one_bad_row_refuses_the_whole_status_move_statement(vendor, agency):
+    """The guard checks a statement as a whole: one forbidden move (pending → paid) among
+    allowed ones (pending → available) writes nothing, with the row-by-row guard's message."""
+    _customers(agency, 2)
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("in-1", "c0", 10000), invoice("in-2", "c1", 20000)]
+    )
+    first, second = Commission.objects.for_vendor(vendor).order_by("id")
+    with (
+        pytest.raises((IntegrityError, InternalError), match="cannot move from pending to paid"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "UPDATE payouts_commission SET status = CASE WHEN id = %s THEN 'available' "
+            "ELSE 'paid' END WHERE vendor_id = %s",
+            [first.pk, vendor.pk],
+        )
+    assert set(Commission.objects.for_vendor(vendor).values_list("status", flat=True)) == {
+        "pending"
+    }
+    for sql, message in (
+        ("UPDATE payouts_commission SET base_amount = 1 WHERE id = %s", "append-only"),
+        ("UPDATE payouts_commission SET id = id + 100000 WHERE id = %s", "append-only"),
+        (
+            # (the foreign key is only checked at commit; the guard refuses first)
+            "UPDATE payouts_commission SET payout_id = 999999999 WHERE id = %s",
+            "payout can only be set with in_payout",
+        ),
+    ):
+        with (
+            pytest.raises((IntegrityError, InternalError), match=message),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(sql, [second.pk])
+    assert Commission.objects.for_vendor(vendor).get(pk=second.pk).base_amount == 20000
 
 
 def test_commission_status_moves_are_audited(vendor, agency):

@@ -180,3 +180,21 @@ def test_stripe_connect_transfer_uses_the_payout_idempotency_key(
     assert len(fake_stripe.transfers) == 1
     assert "amount=7500" in fake_stripe.requests[-1]["body"]
     assert "destination=acct_123" in fake_stripe.requests[-1]["body"]
+
+
+def test_a_run_takes_a_bounded_number_of_queries_whatever_the_number_of_commissions(
+    vendor, program, django_assert_max_num_queries
+):
+    """Set-based: the statements per chunk do not grow with partnerships or commissions;
+    the payout.created events carry what ``payout_data`` renders."""
+    partnerships = [_partner(program) for _ in range(6)]
+    for n, p in enumerate(partnerships):
+        _earn(vendor, p, [40000] * (n + 1), f"q{n}")  # 6000 per invoice ≥ the 5000 threshold
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    with django_assert_max_num_queries(25):
+        run = runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    assert run.payouts_created == 6
+    payout = Payout.objects.for_vendor(vendor).get(partnership=partnerships[2])
+    assert payout.amount == 3 * 6000
+    event = Event.objects.for_vendor(vendor).get(type="payout.created", data__id=payout.public_id)
+    assert event.data == runs.payout_data(payout)
