@@ -479,3 +479,13 @@ class StageTransitionFactory(TenantFactory):
     at = factory.LazyFunction(timezone.now)
     actor_type = "rule"
     rule = "activation entry"
+
+
+class PartnershipNoteFactory(TenantFactory):
+    class Meta:
+        model = "partners.PartnershipNote"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    author_label = "manager@acme.example"
+    body = factory.Sequence(lambda n: f"Called them about the Q{n % 4 + 1} campaign.")
