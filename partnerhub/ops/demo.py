@@ -4,8 +4,12 @@ Everything after the vendor and its members goes through the apps' services, as 
 vendor's data would: programs, personas and join sources; partners invited or applying;
 customers attributed to partnerships and 12 months of revenue events ingested by the payouts
 ledger (commissions included); the journey evaluation moving partnerships through the stages
-(real ``StageTransition`` history); one completed payout run with approved and paid payouts.
-Commission plans have no service yet (the admin creates them), so they are plain rows.
+(real ``StageTransition`` history); one completed payout run with approved and paid payouts;
+managers' notes; referral-link clicks (so the portal's funnel has a top). Commission plans
+have no service yet (the admin creates them), so they are plain rows. Two things are moved
+back in time after the services wrote them, because no service writes the past: a few invited
+partners' approval date (so some are past their activation target: *at risk*), and the
+notes' dates.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
@@ -143,8 +148,11 @@ class _DemoPrograms:
         self._refund()
         with connection.cursor() as cursor:  # fresh tables: give the planner real statistics
             cursor.execute("ANALYZE payouts_revenueevent, payouts_customer, payouts_commission")
+        self._at_risk()
         journey_evaluate(vendor=self.vendor)
         self._payout_run(referral, partnerships)
+        self._clicks(partnerships)
+        self._notes(partnerships[0])
         self._webhook()
         vendor_health_summary_compute(vendor=self.vendor, day=timezone.localdate())
 
@@ -236,10 +244,12 @@ class _DemoPrograms:
                     stop_months_ago=3 if slipping else 0,
                 )
                 created.append(partnership)
+        self.not_earning: list[Any] = []
         for _ in range(14):  # invited, not earning yet
             program = referral if self.rng.random() < 0.7 else affiliate
             persona = "creator" if program == affiliate else "agency"
-            created.append(self._invite(program, next(self.names), None, persona))
+            self.not_earning.append(self._invite(program, next(self.names), None, persona))
+        created += self.not_earning
         for _ in range(8):  # applied, waiting for a decision
             name = next(self.names)
             application_submit(
@@ -403,6 +413,78 @@ class _DemoPrograms:
                     reference=f"DEMO-TRANSFER-{n + 1:04d}",
                     actor=self.owner,
                 )
+
+    def _at_risk(self) -> None:
+        """Five invited partners were approved 75 to 140 days ago and never earned: past their
+        activation target, so the dashboard's *partners at risk* list has them."""
+        from partners.models import Partnership
+
+        for n, partnership in enumerate(self.not_earning[:5]):
+            approved = self.now - dt.timedelta(days=75 + 16 * n)
+            Partnership.objects.for_vendor(self.vendor).filter(pk=partnership.pk).update(
+                approved_at=approved, invited_at=approved, stage_entered_at=approved
+            )
+
+    def _clicks(self, partnerships: list[Any]) -> None:
+        """Referral-link clicks: about 40 per customer for earning partners, a few for some
+        who have not converted anyone yet. The same rows ``click_record`` writes."""
+        from partners.models import ReferralClick
+        from payouts.models import Customer
+
+        customers = dict(
+            Customer.objects.for_vendor(self.vendor)
+            .filter(partnership__isnull=False)
+            .values_list("partnership_id")
+            .annotate(n=Count("id"))
+        )
+        rows = []
+        for partnership in partnerships + self.not_earning[:8]:
+            count = customers.get(partnership.pk, 0) * self.rng.randint(25, 55)
+            count = count or self.rng.randint(3, 30)
+            rows += [
+                ReferralClick(
+                    vendor=self.vendor,
+                    public_id=ReferralClick.new_public_id(),
+                    partnership=partnership,
+                    landing=self.rng.choice(["/", "/pricing", "/features", "/blog/agency-guide"]),
+                    referrer=self.rng.choice(
+                        ["", "https://www.linkedin.com/", "https://news.example/"]
+                    ),
+                )
+                for _ in range(count)
+            ]
+        ReferralClick.objects.for_vendor(self.vendor).bulk_create(rows, batch_size=1000)
+
+    def _notes(self, demo_partnership: Any) -> None:
+        """Managers' notes in the timelines of the demo partner and the partners at risk."""
+        from partners.models import PartnershipNote
+        from partners.notes import partnership_note_add
+
+        manager = User.objects.get(email="manager@acme.example")
+        notes = [
+            (
+                demo_partnership,
+                40,
+                "Kick-off call: they serve about 30 clients on analytics set-ups.",
+            ),
+            (demo_partnership, 12, "Agreed a joint webinar for March; they send the guest list."),
+            (demo_partnership, 2, "Asked for the annual-plan discount code for two prospects."),
+        ]
+        for n, partnership in enumerate(self.not_earning[:5]):
+            notes.append(
+                (
+                    partnership,
+                    20 + n,
+                    "No customer yet. Sent the onboarding course again and offered a call.",
+                )
+            )
+        for partnership, days_ago, text in notes:
+            note = partnership_note_add(
+                vendor=self.vendor, partnership_id=partnership.public_id, body=text, actor=manager
+            )
+            PartnershipNote.objects.for_vendor(self.vendor).filter(pk=note.pk).update(
+                created_at=self.now - dt.timedelta(days=days_ago)
+            )
 
     def _webhook(self) -> None:
         """A disabled endpoint: the demo never delivers anything to the internet."""
