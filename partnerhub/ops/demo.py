@@ -153,6 +153,7 @@ class _DemoPrograms:
         self._payout_run(referral, partnerships)
         self._clicks(partnerships)
         self._notes(partnerships[0])
+        self._onboarding_and_leads(referral, partnerships[0])
         self._webhook()
         vendor_health_summary_compute(vendor=self.vendor, day=timezone.localdate())
 
@@ -485,6 +486,77 @@ class _DemoPrograms:
             PartnershipNote.objects.for_vendor(self.vendor).filter(pk=note.pk).update(
                 created_at=self.now - dt.timedelta(days=days_ago)
             )
+
+    def _onboarding_and_leads(self, referral: Any, demo_partnership: Any) -> None:
+        """The referral program's onboarding (a course and a quiz), the demo partner halfway
+        through the course, and the deals it registered: one accepted, two waiting."""
+        from partners.leads import lead_accept, lead_register
+        from partners.onboarding import lesson_complete
+        from programs.services import certification_create, course_create, lesson_create
+
+        course = course_create(
+            vendor=self.vendor,
+            title="Selling Acme Analytics to your clients",
+            program_id=referral.public_id,
+            description="Three short lessons: the product, the pitch, the referral link.",
+            is_required=True,
+        )
+        lessons = [
+            lesson_create(
+                vendor=self.vendor,
+                course_id=course.public_id,
+                title=title,
+                position=n,
+                body=body,
+            )
+            for n, (title, body) in enumerate(
+                [
+                    (
+                        "What Acme Analytics does",
+                        "Dashboards for e-commerce teams, set up in a day.",
+                    ),
+                    ("The five-minute pitch", "Lead with the time saved, then show the live demo."),
+                    ("Your referral link", "Put it in proposals; every signup is attributed."),
+                ]
+            )
+        ]
+        certification_create(
+            vendor=self.vendor,
+            title="Acme Certified Agency",
+            program_id=referral.public_id,
+            pass_mark_percent=50,
+            questions=[
+                {
+                    "text": "Who pays your commission?",
+                    "choices": ["Acme", "The client"],
+                    "answer": 0,
+                },
+                {"text": "How long is it paid?", "choices": ["12 months", "For good"], "answer": 1},
+            ],
+        )
+        for lesson in lessons[:2]:
+            lesson_complete(partnership=demo_partnership, lesson_id=lesson.public_id)
+        leads = [
+            lead_register(
+                partnership=demo_partnership,
+                company=company,
+                contact_name=name,
+                contact_email=email,
+                value_amount=value,
+            )
+            for company, name, email, value in [
+                ("Brightside Dental", "Ana Ruiz", "ana@brightside-dental.example", 358_800),
+                ("Harbor Outfitters", "Ben Cho", "ben@harbor-outfitters.example", 598_800),
+                ("Kiln & Co", "Cleo Park", "cleo@kiln-co.example", 238_800),
+            ]
+        ]
+        manager = User.objects.get(email="manager@acme.example")
+        lead_accept(
+            vendor=self.vendor,
+            lead_id=leads[0].public_id,
+            reason="Not a customer yet; we will attribute them when they sign up.",
+            actor=manager,
+        )
 
     def _webhook(self) -> None:
         """A disabled endpoint: the demo never delivers anything to the internet."""

@@ -122,6 +122,9 @@ def test_demo_has_partners_at_risk_notes_and_clicks_on_first_log_in(demo):
     page = client.get(f"/app/acme/partnerships/{demo_partnership.public_id}/").content.decode()
     assert "Agreed a joint webinar for March" in page
     assert "by Manager Demo" in page
+    assert "2 / 3 lessons" in page  # the demo partner is halfway through the course
+    assert "Brightside Dental" in client.get("/app/acme/leads/").content.decode()
+    assert "Selling Acme Analytics" in client.get("/app/acme/onboarding/").content.decode()
 
 
 def test_demo_partner_sees_a_funnel_with_clicks_customers_and_earnings(demo):

@@ -62,9 +62,9 @@ def test_the_funnel_counts_my_clicks_customers_and_earnings_by_hand(vendor, othe
 
     assert '<td class="num" data-funnel="clicks">40</td>' in html
     assert '<td class="num" data-funnel="customers">4</td>' in html
-    assert "10.0% of clicks" in html  # 4 / 40
+    assert '<span title="of link clicks">10.0%</span>' in html  # 4 / 40
     assert '<td class="num" data-funnel="paying">3</td>' in html
-    assert "75.0% of customers" in html  # 3 / 4
+    assert '<span title="of customers">75.0%</span>' in html  # 3 / 4
     assert "<strong>21.00 USD</strong>" in html  # 15.00 + 6.00, the reversed 75.00 left out
     assert '"values": [40, 4, 3]' in html  # the chart's data (json_script)
     assert "vendor/chartjs/chart.umd.min.js" in html
