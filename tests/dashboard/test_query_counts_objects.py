@@ -13,8 +13,9 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from partners.models import Partnership, ReferralClick
+from partners.models import Partnership
 from payouts.models import PayoutRun
+from tests.dashboard.test_query_counts import assert_bounded
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -24,6 +25,7 @@ from tests.factories import (
     PayoutFactory,
     StageTransitionFactory,
     invoice_ingest,
+    referral_clicks,
 )
 from tests.test_isolation_matrix import (
     OBJECT_MAKERS,
@@ -34,8 +36,6 @@ from tests.test_isolation_matrix import (
 )
 
 pytestmark = pytest.mark.django_db
-
-MAX_QUERIES = 40  # any page; the point is that the count does not grow with the data
 
 
 def object_routes() -> list[Route]:
@@ -71,17 +71,7 @@ def _more_about(partnership: Partnership, n: int) -> None:
         PartnershipNoteFactory(partnership=partnership)
         StageTransitionFactory(partnership=partnership)
         invoice_ingest(CustomerFactory(partnership=partnership, status="active"), 4900)
-    ReferralClick.objects.for_vendor(partnership.vendor).bulk_create(
-        [
-            ReferralClick(
-                vendor=partnership.vendor,
-                public_id=ReferralClick.new_public_id(),
-                partnership=partnership,
-                landing="/",
-            )
-            for _ in range(n * 10)
-        ]
-    )
+    referral_clicks(partnership, n * 10)
 
 
 def _grow(run: PayoutRun, partnerships: list[Partnership], n: int) -> None:
@@ -91,13 +81,6 @@ def _grow(run: PayoutRun, partnerships: list[Partnership], n: int) -> None:
         PayoutFactory(run=run, partnership=partnership)
     for partnership in partnerships:
         _more_about(partnership, max(1, n // 40))
-
-
-def _assert_bounded(few: dict[str, int], many: dict[str, int]) -> None:
-    grew = {url: (few[url], many[url]) for url in few if many[url] != few[url]}
-    assert not grew, f"query count grows with the data (10 → 1,010 partnerships): {grew}"
-    too_many = {url: n for url, n in many.items() if n > MAX_QUERIES}
-    assert not too_many, too_many
 
 
 def test_there_are_object_and_portal_pages_to_check():
@@ -133,7 +116,7 @@ def test_every_object_page_costs_the_same_queries_with_1000_partnerships_as_with
     _grow(run, [partnership], 1000)
     many = _counts(client, urls)
 
-    _assert_bounded(few, many)
+    assert_bounded(few, many)
 
 
 def test_every_portal_page_costs_the_same_queries_with_1000_partnerships_as_with_10(
@@ -159,4 +142,4 @@ def test_every_portal_page_costs_the_same_queries_with_1000_partnerships_as_with
     _grow(run, [mine], 1000)
     many = _counts(client, urls)
 
-    _assert_bounded(few, many)
+    assert_bounded(few, many)

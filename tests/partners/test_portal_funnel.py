@@ -6,7 +6,6 @@ import datetime as dt
 import pytest
 from django.test import Client
 
-from partners.models import ReferralClick
 from payouts.models import Commission, CommissionStatus
 from tests.factories import (
     CommissionPlanFactory,
@@ -16,23 +15,10 @@ from tests.factories import (
     ProgramFactory,
     invoice_ingest,
     paid_invoice,
+    referral_clicks,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def _clicks(partnership, n: int) -> None:
-    ReferralClick.objects.for_vendor(partnership.vendor).bulk_create(
-        [
-            ReferralClick(
-                vendor=partnership.vendor,
-                public_id=ReferralClick.new_public_id(),
-                partnership=partnership,
-                landing="/pricing",
-            )
-            for _ in range(n)
-        ]
-    )
 
 
 def test_the_funnel_counts_my_clicks_customers_and_earnings_by_hand(vendor, other_vendor):
@@ -51,9 +37,9 @@ def test_the_funnel_counts_my_clicks_customers_and_earnings_by_hand(vendor, othe
     )
     # One more attributed customer who never paid: 4 customers, 3 paying.
     CustomerFactory(partnership=partnership)
-    _clicks(partnership, 40)
+    referral_clicks(partnership, 40)
     # Noise that must not count: another partnership of the vendor, another vendor.
-    _clicks(PartnershipFactory(program=program), 7)
+    referral_clicks(PartnershipFactory(program=program), 7)
     paid_invoice(other_vendor, amount=99900)
 
     client = Client()
