@@ -138,3 +138,14 @@ class ManualAttributionForm(forms.Form):
             (p.public_id, f"{p.partner.name} — {p.program.name} ({p.referral_code})")
             for p in partnerships
         ]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Add a note",
+        required=False,  # the service says why an empty note is refused, next to the field
+        widget=forms.Textarea(
+            attrs={"rows": 3, "placeholder": "Call summary, agreement, next step…"}
+        ),
+        help_text="Visible to every member of your team, never to the partner.",
+    )

@@ -417,3 +417,30 @@ class Lead(TenantModel):
     @property
     def contact_domain(self) -> str:
         return self.contact_email.rpartition("@")[2].lower()
+
+
+class PartnershipNote(TenantModel):
+    """A manager's note on a partnership (a call, an agreement, a concern). Shown with the
+    stage moves in the partnership's timeline; append-only like the moves it sits between."""
+
+    partnership = models.ForeignKey(Partnership, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Who wrote it, kept when the user is deleted (a person's e-mail or an API key's name).
+    author_label = models.CharField(max_length=200)
+    body = models.TextField()
+
+    public_id_prefix = "note"
+
+    class Meta(TenantModel.Meta):
+        ordering = ["-created_at", "-id"]
+        constraints = [vendor_public_id_constraint()]
+        indexes = [
+            models.Index(
+                fields=["vendor", "partnership", "created_at"], name="partners_note_vendor_ptn"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"note {self.public_id}"

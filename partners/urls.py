@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partnerhub.dashboard.partnership import PartnershipDetailView
+from partnerhub.dashboard.partnership import PartnershipDetailView, PartnershipNoteAddView
 from partners import views, views_leads
 
 app_name = "partners"
@@ -19,6 +19,11 @@ urlpatterns = [
         "partnerships/<str:partnership_id>/",
         PartnershipDetailView.as_view(),
         name="partnership_detail",
+    ),
+    path(
+        "partnerships/<str:partnership_id>/notes/",
+        PartnershipNoteAddView.as_view(),
+        name="partnership_note_add",
     ),
     path("imports/", views.ImportView.as_view(), name="import"),
     path("imports/<str:import_id>/", views.ImportDetailView.as_view(), name="import_detail"),

@@ -29,7 +29,7 @@ from partners.selectors import (
     partnership_for_partner,
     partnerships_for_partner,
 )
-from partners.selectors_attribution import leads_for_partnership
+from partners.selectors_attribution import leads_for_partnership, referral_funnel
 from partners.services import partner_for_user
 from programs.models import Certification, Lesson
 
@@ -73,6 +73,7 @@ def portal_partnership(request: HttpRequest, partnership_id: str) -> HttpRespons
     partnership = _my_partnership(request, partnership_id)
     with vendor_scope(partnership.vendor):
         progress = onboarding_progress(partnership=partnership)
+        funnel = referral_funnel(partnership=partnership)
     return render(
         request,
         "partners/portal/partnership.html",
@@ -82,6 +83,11 @@ def portal_partnership(request: HttpRequest, partnership_id: str) -> HttpRespons
             "customer_link": customer_referral_link(request, partnership),
             "progress": progress,
             "approved": partnership.status == Partnership.Status.APPROVED,
+            "funnel": funnel,
+            "funnel_chart": {
+                "labels": ["Link clicks", "Customers", "Paying customers"],
+                "values": [funnel.clicks, funnel.customers, funnel.paying_customers],
+            },
         },
     )
 

@@ -480,3 +480,30 @@ class StageTransitionFactory(TenantFactory):
     at = factory.LazyFunction(timezone.now)
     actor_type = "rule"
     rule = "activation entry"
+
+
+class PartnershipNoteFactory(TenantFactory):
+    class Meta:
+        model = "partners.PartnershipNote"
+
+    vendor = factory.LazyAttribute(lambda o: o.partnership.vendor)
+    partnership = factory.SubFactory(PartnershipFactory)
+    author_label = "manager@acme.example"
+    body = factory.Sequence(lambda n: f"Called them about the Q{n % 4 + 1} campaign.")
+
+
+def referral_clicks(partnership: Any, n: int) -> None:
+    """``n`` clicks of the partnership's referral link (the rows ``click_record`` writes)."""
+    from partners.models import ReferralClick
+
+    ReferralClick.objects.for_vendor(partnership.vendor).bulk_create(
+        [
+            ReferralClick(
+                vendor=partnership.vendor,
+                public_id=ReferralClick.new_public_id(),
+                partnership=partnership,
+                landing="/pricing",
+            )
+            for _ in range(n)
+        ]
+    )

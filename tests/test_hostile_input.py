@@ -17,7 +17,7 @@ from partnerhub.accounts.models import User
 from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
-from partners.models import Partner, Partnership
+from partners.models import Partner, Partnership, PartnershipNote
 from partners.services import Tracking, application_confirmation_token
 from payouts.models import RevenueEvent
 from programs.models import Certification, Program
@@ -397,3 +397,22 @@ def test_vendor_written_questions_are_escaped_on_the_program_page_and_in_quizzes
     )
     body = _assert_escaped(quiz, partner.get(quiz))
     assert body.count(ESCAPED) >= 2  # the question and a choice
+
+
+def test_notes_are_escaped_in_the_timeline_and_in_the_htmx_answer(hostile):
+    """A note's text and author are user text: escaped on the partnership page, and in the
+    partial htmx swaps in after a note with a payload is posted."""
+    owner = Client()
+    owner.force_login(hostile["owner"])
+    note = PartnershipNote.objects.for_vendor(hostile["vendor"]).select_related("partnership").get()
+    kwargs = {"vendor_slug": "evil", "partnership_id": note.partnership.public_id}
+    page = reverse("partners:partnership_detail", kwargs=kwargs)
+    body = _assert_escaped(page, owner.get(page))
+    timeline = body[body.index('id="timeline"') : body.index("<h2>Customers")]
+    assert timeline.count("&lt;script&gt;alert(1)") >= 2  # the note's body and its author
+
+    url = reverse("partners:partnership_note_add", kwargs=kwargs)
+    answer = _assert_escaped(url, owner.post(url, {"body": PAYLOAD}, HTTP_HX_REQUEST="true"))
+    assert "<html" not in answer
+    assert ESCAPED in answer
+    assert PartnershipNote.objects.for_vendor(hostile["vendor"]).count() == 2

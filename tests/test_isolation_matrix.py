@@ -37,6 +37,7 @@ from tests.factories import (
     PartnerPayoutDetailsFactory,
     PartnerPersonaFactory,
     PartnershipFactory,
+    PartnershipNoteFactory,
     PartnerUserFactory,
     PayoutFactory,
     PayoutRunFactory,
@@ -163,7 +164,10 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "program_id": lambda v: ProgramFactory(vendor=v).public_id,
     "persona_id": lambda v: PartnerPersonaFactory(vendor=v).public_id,
     "join_source_id": lambda v: JoinSourceFactory(vendor=v).public_id,
-    "partnership_id": lambda v: PartnershipFactory(program=ProgramFactory(vendor=v)).public_id,
+    # With a note, so the notes page and API have a row of theirs to (not) show.
+    "partnership_id": lambda v: (
+        PartnershipNoteFactory(partnership__program=ProgramFactory(vendor=v)).partnership.public_id
+    ),
     "application_id": lambda v: ApplicationFactory(partnership__program__vendor=v).public_id,
     "import_id": lambda v: PartnerImportFactory(vendor=v).public_id,
     "course_id": lambda v: CourseFactory(vendor=v).public_id,

@@ -7,6 +7,7 @@ from partnerhub.api.views import MemberViewSet, VendorApi
 from partnerhub.webhooks.api import EventViewSet, WebhookDeliveryViewSet, WebhookEndpointViewSet
 from partners.api import ApplicationViewSet, PartnershipViewSet
 from partners.api_attribution import LeadViewSet, ReferralApi
+from partners.api_notes import PartnershipNotesApi
 from payouts.api import (
     CommissionViewSet,
     CustomerViewSet,
@@ -47,6 +48,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "v1/partnerships/<str:partnership_id>/transitions",
         PartnershipTransitionsApi.as_view(),
         name="api_partnership_transitions",
+    ),
+    path(
+        "v1/partnerships/<str:partnership_id>/notes",
+        PartnershipNotesApi.as_view(),
+        name="api_partnership_notes",
     ),
     path("v1/analytics/funnel", FunnelApi.as_view(), name="api_analytics_funnel"),
     path("v1/referrals", ReferralApi.as_view(), name="api_referrals"),

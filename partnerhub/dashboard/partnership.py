@@ -1,20 +1,38 @@
 """The partnership detail page with everything a manager looks up about one partner: the
-partners app's page (profile, onboarding, edit form) plus the stage timeline, customers,
-commissions and payouts — each a bounded, most-recent-first slice with a link to the full,
-filtered list."""
+partners app's page (profile, onboarding, edit form) plus a timeline of stage moves and
+notes, customers, commissions and payouts — each a bounded, most-recent-first slice with a
+link to the full, filtered list."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 
 from journey.selectors import partnership_transitions
+from partnerhub.accounts.models import authenticated_user
+from partnerhub.tenancy.views_base import form_errors_from
+from partners.forms import NoteForm
+from partners.models import Partnership
+from partners.notes import partnership_note_add, partnership_notes
 from partners.views import PartnershipDetailView as BasePartnershipDetailView
 from payouts import selectors as payout_selectors
 from payouts.models import CommissionStatus, Customer, Payout
 
 RECENT = 20
+
+
+def timeline(*, vendor: Any, partnership: Partnership) -> list[dict[str, Any]]:
+    """The latest stage moves and notes, merged newest first (two bounded queries)."""
+    moves = partnership_transitions(vendor=vendor, partnership=partnership)[:RECENT]
+    notes = partnership_notes(vendor=vendor, partnership=partnership)[:RECENT]
+    entries: list[dict[str, Any]] = [{"kind": "move", "at": t.at, "item": t} for t in moves]
+    entries += [{"kind": "note", "at": n.created_at, "item": n} for n in notes]
+    return sorted(entries, key=lambda e: e["at"], reverse=True)[:RECENT]
 
 
 class PartnershipDetailView(BasePartnershipDetailView):
@@ -27,10 +45,9 @@ class PartnershipDetailView(BasePartnershipDetailView):
         commissions = payout_selectors.commission_list(
             vendor=self.vendor, filters={"partnership": partnership.public_id}
         )
+        context.setdefault("note_form", NoteForm())
         context.update(
-            transitions=list(
-                partnership_transitions(vendor=self.vendor, partnership=partnership)[:RECENT]
-            ),
+            timeline=timeline(vendor=self.vendor, partnership=partnership),
             customers=list(customers.order_by("-created_at", "-id")[:RECENT]),
             customers_total=customers.count(),
             commissions=list(commissions[:RECENT]),
@@ -48,3 +65,41 @@ class PartnershipDetailView(BasePartnershipDetailView):
             ),
         )
         return context
+
+
+class PartnershipNoteAddView(PartnershipDetailView):
+    """POST a note (managers). With htmx only the timeline is swapped in — with the new note,
+    or with the error next to the field (400); without JavaScript the page is reloaded."""
+
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        partnership = self.get_partnership()
+        form = NoteForm(request.POST)
+        status = 400
+        if form.is_valid():
+            try:
+                partnership_note_add(
+                    vendor=self.vendor,
+                    partnership_id=partnership.public_id,
+                    actor=authenticated_user(request),
+                    body=form.cleaned_data["body"],
+                )
+            except ValidationError as exc:
+                form_errors_from(exc, form)
+            else:
+                if not request.headers.get("HX-Request"):
+                    return redirect(
+                        "partners:partnership_detail",
+                        vendor_slug=self.vendor.slug,
+                        partnership_id=partnership.public_id,
+                    )
+                form, status = NoteForm(), 200
+        if request.headers.get("HX-Request"):
+            context = {
+                "partnership": partnership,
+                "timeline": timeline(vendor=self.vendor, partnership=partnership),
+                "note_form": form,
+            }
+            return TemplateResponse(request, "dashboard/_timeline.html", context, status=status)
+        return self.render_to_response(self.get_context_data(note_form=form), status=status)

@@ -4,7 +4,11 @@ Everything after the vendor and its members goes through the apps' services, as 
 vendor's data would: programs, personas and join sources; partners invited or applying;
 customers attributed to partnerships and 12 months of revenue events ingested by the payouts
 ledger (commissions included); the journey evaluation moving partnerships through the stages
-(real ``StageTransition`` history); one completed payout run with approved and paid payouts.
+(real ``StageTransition`` history); one completed payout run with approved and paid payouts;
+managers' notes; referral-link clicks (so the portal's funnel has a top). Two things are moved
+back in time after the services wrote them, because no service writes the past: a few invited
+partners' approval date (so some are past their activation target: *at risk*), and the
+notes' dates.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
@@ -142,8 +147,12 @@ class _DemoPrograms:
         self._refund()
         with connection.cursor() as cursor:  # fresh tables: give the planner real statistics
             cursor.execute("ANALYZE payouts_revenueevent, payouts_customer, payouts_commission")
+        self._at_risk()
         journey_evaluate(vendor=self.vendor)
         self._payout_run(referral, partnerships)
+        self._clicks(partnerships)
+        self._notes(partnerships[0])
+        self._onboarding_and_leads(referral, partnerships[0])
         self._webhook()
         vendor_health_summary_compute(vendor=self.vendor, day=timezone.localdate())
 
@@ -236,10 +245,12 @@ class _DemoPrograms:
                     stop_months_ago=3 if slipping else 0,
                 )
                 created.append(partnership)
+        self.not_earning: list[Any] = []
         for _ in range(14):  # invited, not earning yet
             program = referral if self.rng.random() < 0.7 else affiliate
             persona = "creator" if program == affiliate else "agency"
-            created.append(self._invite(program, next(self.names), None, persona))
+            self.not_earning.append(self._invite(program, next(self.names), None, persona))
+        created += self.not_earning
         for _ in range(8):  # applied, waiting for a decision
             name = next(self.names)
             application_submit(
@@ -403,6 +414,149 @@ class _DemoPrograms:
                     reference=f"DEMO-TRANSFER-{n + 1:04d}",
                     actor=self.owner,
                 )
+
+    def _at_risk(self) -> None:
+        """Five invited partners were approved 75 to 140 days ago and never earned: past their
+        activation target, so the dashboard's *partners at risk* list has them."""
+        from partners.models import Partnership
+
+        for n, partnership in enumerate(self.not_earning[:5]):
+            approved = self.now - dt.timedelta(days=75 + 16 * n)
+            Partnership.objects.for_vendor(self.vendor).filter(pk=partnership.pk).update(
+                approved_at=approved, invited_at=approved, stage_entered_at=approved
+            )
+
+    def _clicks(self, partnerships: list[Any]) -> None:
+        """Referral-link clicks: about 40 per customer for earning partners, a few for some
+        who have not converted anyone yet. The same rows ``click_record`` writes."""
+        from partners.models import ReferralClick
+        from payouts.models import Customer
+
+        customers = dict(
+            Customer.objects.for_vendor(self.vendor)
+            .filter(partnership__isnull=False)
+            .values_list("partnership_id")
+            .annotate(n=Count("id"))
+        )
+        rows = []
+        for partnership in partnerships + self.not_earning[:8]:
+            count = customers.get(partnership.pk, 0) * self.rng.randint(25, 55)
+            count = count or self.rng.randint(3, 30)
+            rows += [
+                ReferralClick(
+                    vendor=self.vendor,
+                    public_id=ReferralClick.new_public_id(),
+                    partnership=partnership,
+                    landing=self.rng.choice(["/", "/pricing", "/features", "/blog/agency-guide"]),
+                    referrer=self.rng.choice(
+                        ["", "https://www.linkedin.com/", "https://news.example/"]
+                    ),
+                )
+                for _ in range(count)
+            ]
+        ReferralClick.objects.for_vendor(self.vendor).bulk_create(rows, batch_size=1000)
+
+    def _notes(self, demo_partnership: Any) -> None:
+        """Managers' notes in the timelines of the demo partner and the partners at risk."""
+        from partners.models import PartnershipNote
+        from partners.notes import partnership_note_add
+
+        manager = User.objects.get(email="manager@acme.example")
+        notes = [
+            (
+                demo_partnership,
+                40,
+                "Kick-off call: they serve about 30 clients on analytics set-ups.",
+            ),
+            (demo_partnership, 12, "Agreed a joint webinar for March; they send the guest list."),
+            (demo_partnership, 2, "Asked for the annual-plan discount code for two prospects."),
+        ]
+        for n, partnership in enumerate(self.not_earning[:5]):
+            notes.append(
+                (
+                    partnership,
+                    20 + n,
+                    "No customer yet. Sent the onboarding course again and offered a call.",
+                )
+            )
+        for partnership, days_ago, text in notes:
+            note = partnership_note_add(
+                vendor=self.vendor, partnership_id=partnership.public_id, body=text, actor=manager
+            )
+            PartnershipNote.objects.for_vendor(self.vendor).filter(pk=note.pk).update(
+                created_at=self.now - dt.timedelta(days=days_ago)
+            )
+
+    def _onboarding_and_leads(self, referral: Any, demo_partnership: Any) -> None:
+        """The referral program's onboarding (a course and a quiz), the demo partner halfway
+        through the course, and the deals it registered: one accepted, two waiting."""
+        from partners.leads import lead_accept, lead_register
+        from partners.onboarding import lesson_complete
+        from programs.services import certification_create, course_create, lesson_create
+
+        course = course_create(
+            vendor=self.vendor,
+            title="Selling Acme Analytics to your clients",
+            program_id=referral.public_id,
+            description="Three short lessons: the product, the pitch, the referral link.",
+            is_required=True,
+        )
+        lessons = [
+            lesson_create(
+                vendor=self.vendor,
+                course_id=course.public_id,
+                title=title,
+                position=n,
+                body=body,
+            )
+            for n, (title, body) in enumerate(
+                [
+                    (
+                        "What Acme Analytics does",
+                        "Dashboards for e-commerce teams, set up in a day.",
+                    ),
+                    ("The five-minute pitch", "Lead with the time saved, then show the live demo."),
+                    ("Your referral link", "Put it in proposals; every signup is attributed."),
+                ]
+            )
+        ]
+        certification_create(
+            vendor=self.vendor,
+            title="Acme Certified Agency",
+            program_id=referral.public_id,
+            pass_mark_percent=50,
+            questions=[
+                {
+                    "text": "Who pays your commission?",
+                    "choices": ["Acme", "The client"],
+                    "answer": 0,
+                },
+                {"text": "How long is it paid?", "choices": ["12 months", "For good"], "answer": 1},
+            ],
+        )
+        for lesson in lessons[:2]:
+            lesson_complete(partnership=demo_partnership, lesson_id=lesson.public_id)
+        leads = [
+            lead_register(
+                partnership=demo_partnership,
+                company=company,
+                contact_name=name,
+                contact_email=email,
+                value_amount=value,
+            )
+            for company, name, email, value in [
+                ("Brightside Dental", "Ana Ruiz", "ana@brightside-dental.example", 358_800),
+                ("Harbor Outfitters", "Ben Cho", "ben@harbor-outfitters.example", 598_800),
+                ("Kiln & Co", "Cleo Park", "cleo@kiln-co.example", 238_800),
+            ]
+        ]
+        manager = User.objects.get(email="manager@acme.example")
+        lead_accept(
+            vendor=self.vendor,
+            lead_id=leads[0].public_id,
+            reason="Not a customer yet; we will attribute them when they sign up.",
+            actor=manager,
+        )
 
     def _webhook(self) -> None:
         """A disabled endpoint: the demo never delivers anything to the internet."""

@@ -5,15 +5,9 @@ document.addEventListener("DOMContentLoaded", function () {
   var stages = document.getElementById("stage-data");
   if (stages) {
     var s = JSON.parse(stages.textContent);
-    new Chart(document.getElementById("stage-chart"), {
-      type: "bar",
-      data: { labels: s.labels, datasets: [{ label: "Partnerships now", data: s.counts, backgroundColor: "#4f6bed" }] },
-      options: {
-        indexAxis: "y", animation: false, responsive: true, maintainAspectRatio: false,
-        plugins: { legend: { display: false } },
-        scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }
-      }
-    });
+    PartnerHubCharts.countBars(document.getElementById("stage-chart"), s.labels, [
+      { label: "Partnerships now", data: s.counts, backgroundColor: "#4f6bed" }
+    ], false);
   }
   var trend = document.getElementById("trend-data");
   if (trend) {

@@ -49,7 +49,7 @@ def test_partnership_page_empty_states_say_what_comes_next(vendor, viewer, clien
 
     text = client_for(viewer).get(f"/app/acme/partnerships/{partnership.public_id}/").content
 
-    assert b"No stage moves yet" in text
+    assert b"No stage moves or notes yet" in text
     assert b"No customers attributed yet" in text
     assert b"No commissions yet" in text
     assert b"No payouts yet" in text

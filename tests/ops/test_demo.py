@@ -129,3 +129,31 @@ def test_the_console_shows_only_the_published_demo_log_ins():
     others = set(Partner.objects.exclude(email=DEMO_PARTNER_EMAIL).values_list("email", flat=True))
     assert others  # the demo has generated partners, and none of them is printed
     assert not printed & others
+
+
+def test_demo_has_partners_at_risk_notes_and_clicks_on_first_log_in(demo):
+    client = _log_in(DEMO_USERS[2].email)  # the manager
+    home = client.get("/app/acme/")
+    assert home.context["figures"].at_risk >= 5
+    at_risk = client.get("/app/acme/journey/at-risk/").content.decode()
+    at_risk_table = at_risk[at_risk.index("<h2>At risk") : at_risk.index("<h2>Slipping")]
+    assert at_risk_table.count("Nudge…") >= 5
+    demo_partnership = Partnership.objects.for_vendor(demo).get(partner__email=DEMO_PARTNER_EMAIL)
+    page = client.get(f"/app/acme/partnerships/{demo_partnership.public_id}/").content.decode()
+    assert "Agreed a joint webinar for March" in page
+    assert "by Manager Demo" in page
+    assert "2 / 3 lessons" in page  # the demo partner is halfway through the course
+    assert "Brightside Dental" in client.get("/app/acme/leads/").content.decode()
+    assert "Selling Acme Analytics" in client.get("/app/acme/onboarding/").content.decode()
+
+
+def test_demo_partner_sees_a_funnel_with_clicks_customers_and_earnings(demo):
+    client = _log_in(DEMO_PARTNER_EMAIL)
+    partnership = Partnership.objects.for_vendor(demo).get(partner__email=DEMO_PARTNER_EMAIL)
+    response = client.get(f"/portal/partnerships/{partnership.public_id}/")
+    funnel = response.context["funnel"]
+    assert funnel.clicks > funnel.customers == 3
+    assert funnel.paying_customers == 3
+    assert funnel.earnings[0][0] == "USD"
+    assert funnel.earnings[0][1] > 0
+    assert b"referral-funnel-chart" in response.content
