@@ -44,7 +44,11 @@ def join_source_list(*, vendor: Vendor) -> QuerySet[JoinSource]:
 
 
 def course_list(*, vendor: Vendor) -> QuerySet[Course]:
-    return Course.objects.for_vendor(vendor).select_related("program", "persona")
+    return (
+        Course.objects.for_vendor(vendor)
+        .select_related("program", "persona")
+        .order_by("position", "title", "id")
+    )
 
 
 def _as_number(value: Any) -> float | None:
