@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
+from django.test.utils import isolate_apps
 
 from partnerhub.tenancy.context import vendor_scope
 from partners.models import Partnership
@@ -51,40 +52,28 @@ def test_bench_runner_measures_money_journey_and_dashboard_against_floors():
     assert any(line.startswith("- ") for line in run.targets({"results": results}))
 
 
-class _Probe(models.Model):
-    """A table the way a model grows: columns the seed's statement does not name."""
-
-    label = models.CharField(max_length=20)
-    flag = models.BooleanField(default=False)
-    tags = models.JSONField(default=list)
-    score = models.IntegerField(default=7)
-    note = models.CharField(max_length=20)  # NOT NULL, no default: the ORM writes ''
-    maybe = models.IntegerField(null=True)
-    server_side = models.IntegerField(db_default=5)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        app_label = "ops"
-        db_table = "bench_seed_probe"
-
-    def __str__(self) -> str:
-        return self.label
-
-
-class _Strict(models.Model):
-    label = models.CharField(max_length=20)
-    required = models.IntegerField()  # NOT NULL and no default of any kind
-
-    class Meta:
-        app_label = "ops"
-        db_table = "bench_seed_strict"
-
-    def __str__(self) -> str:
-        return self.label
-
-
+@isolate_apps("partnerhub.ops")
 def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm():
     from django.db import connection
+
+    class _Probe(models.Model):
+        """A table the way a model grows: columns the seed's statement does not name."""
+
+        label = models.CharField(max_length=20)
+        flag = models.BooleanField(default=False)
+        tags = models.JSONField(default=list)
+        score = models.IntegerField(default=7)
+        note = models.CharField(max_length=20)  # NOT NULL, no default: the ORM writes ''
+        maybe = models.IntegerField(null=True)
+        server_side = models.IntegerField(db_default=5)
+        created_at = models.DateTimeField(auto_now_add=True)
+
+        class Meta:
+            app_label = "ops"
+            db_table = "bench_seed_probe"
+
+        def __str__(self) -> str:
+            return self.label
 
     from partnerhub.ops.management.commands.bench_seed import insert_into
 
@@ -104,8 +93,20 @@ def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm()
         assert row["created_at"] is not None
 
 
+@isolate_apps("partnerhub.ops")
 def test_bench_seed_names_a_not_null_column_it_cannot_fill():
     from partnerhub.ops.management.commands.bench_seed import insert_into
+
+    class _Strict(models.Model):
+        label = models.CharField(max_length=20)
+        required = models.IntegerField()  # NOT NULL and no default of any kind
+
+        class Meta:
+            app_label = "ops"
+            db_table = "bench_seed_strict"
+
+        def __str__(self) -> str:
+            return self.label
 
     with pytest.raises(CommandError, match=r"bench_seed_strict\.required is NOT NULL"):
         insert_into(_Strict, {"label": "'x'"})
