@@ -2,10 +2,14 @@
 
     python bench/run.py                    # BENCH_SIZE=small (default), a few minutes
     BENCH_SIZE=full python bench/run.py    # 50 vendors, 100k partnerships, 1M customers
+    BENCH_ARGS=--reuse-seed make bench     # keep a matching seed from an earlier run
     python bench/run.py --size tiny --no-http --no-write   # the smoke test's size
 
 Each size runs twice: at the size and 10x smaller (the scaling check), on data made by
-``manage.py bench_seed`` (prefix ``bench``; reseeded per run). Benchmarks:
+``manage.py bench_seed`` (vendor slugs ``bench-…`` for the size, ``bench10-…`` for the
+10x smaller run, so neither deletes the other; reseeded per run unless ``--reuse-seed``
+finds a seed with the same counts). Every phase prints a line with the elapsed time, long
+ones a progress bar (stderr). Benchmarks:
 
 commissions   ``commissions_compute`` over the last month's revenue events of every vendor,
               floor: one bare ``INSERT … SELECT`` writing the same rows (rolled back);
@@ -57,7 +61,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.journey_eval import PLAIN_SQL as JOURNEY_FLOOR_SQL  # noqa: E402
 from journey.services import journey_evaluate  # noqa: E402
-from partnerhub.ops.management.commands.bench_seed import owner_bypass  # noqa: E402
+from partnerhub.ops.management.commands.bench_seed import Progress, owner_bypass  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
 from payouts import ledger, runs  # noqa: E402
@@ -89,6 +93,13 @@ SIZES: dict[str, dict[str, int]] = {
     },
 }
 PREFIX = "bench"
+TENTH_PREFIX = "bench10"
+STARTED = time.perf_counter()
+
+
+def say(message: str) -> None:
+    """A progress line with the wall time since the run started."""
+    print(f"[{time.perf_counter() - STARTED:7.0f} s] {message}", flush=True)
 
 
 class Rollback(Exception):
@@ -111,8 +122,8 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, result
 
 
-def bench_vendors() -> list[Vendor]:
-    return list(Vendor.objects.filter(slug__startswith=f"{PREFIX}-").order_by("pk"))
+def bench_vendors(prefix: str = PREFIX) -> list[Vendor]:
+    return list(Vendor.objects.filter(slug__startswith=f"{prefix}-").order_by("pk"))
 
 
 def month_ranges(vendors: list[Vendor]) -> dict[int, tuple[int, int, int]]:
@@ -156,6 +167,7 @@ def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
             with connection.cursor() as cursor:
                 owner_bypass(cursor)
             sid = transaction.savepoint()
+            say(f"commissions: floor, then {events:,} events")
             floor, _ = timed(
                 lambda: [
                     sql(_WRITE_FLOOR, {"v": v.pk, "lo": ranges[v.pk][0], "hi": ranges[v.pk][1]})
@@ -167,6 +179,7 @@ def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
 
             def compute() -> int:
                 n = 0
+                bar = Progress(events, "commissions")
                 for v in vendors:
                     lo, hi, _ = ranges[v.pk]
                     for start in range(lo, hi + 1, 50_000):
@@ -175,6 +188,8 @@ def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
                                 vendor_id=v.pk, id_range=(start, min(start + 49_999, hi))
                             )
                         )
+                    bar.step(ranges[v.pk][2])
+                bar.close()
                 return n
 
             took, created = timed(compute)
@@ -186,11 +201,13 @@ def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
                 "rss": rss_mb(),
                 "rss_growth": rss_mb() - rss_before,
             }
+            say(f"commissions: {took:.0f} s (floor {floor:.0f} s); payout runs: floor, then runs")
             floor_p, sums = timed(lambda: [sql(_PAYOUT_FLOOR, {"v": v.pk}) for v in vendors])
             expected = sum(len(s) for s in sums)
 
             def payout_runs() -> int:
                 made = 0
+                bar = Progress(len(vendors), "payout runs")
                 for v in vendors:
                     with vendor_scope(v):
                         program = Program.objects.for_vendor(v).get()
@@ -201,6 +218,8 @@ def bench_money(vendors: list[Vendor]) -> dict[str, Any]:
                             period_end=dt.date.today() + dt.timedelta(days=2),
                         )
                         made += runs.payout_run_execute(vendor=v, run_id=run.pk).payouts_created
+                    bar.step(1)
+                bar.close()
                 return made
 
             took_p, made = timed(payout_runs)
@@ -328,11 +347,16 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
 
     took, _ = timed(post_all)
     assert stored == count, f"stored {stored} of {count}"
-    # Remove the ingested rows: owner bypass, and the append-only trigger off for this
-    # throw-away data (the ledger has no commissions for them).
+    # Remove the ingested rows and their commissions: owner bypass, and the append-only
+    # triggers off for this throw-away data.
     with transaction.atomic(), connection.cursor() as cursor:
         owner_bypass(cursor)
         cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            "DELETE FROM payouts_commission WHERE vendor_id = %s AND revenue_event_id IN "
+            "(SELECT id FROM payouts_revenueevent WHERE vendor_id = %s AND external_id LIKE %s)",
+            [vendor.pk, vendor.pk, f"{tag}-%"],
+        )
         cursor.execute(
             "DELETE FROM payouts_revenueevent WHERE vendor_id = %s AND external_id LIKE %s",
             [vendor.pk, f"{tag}-%"],
@@ -456,30 +480,61 @@ def commit_commissions(vendor: Vendor) -> None:
     sql("ANALYZE payouts_commission")  # what autovacuum does after a large write
 
 
-def run_size(name: str, dims: dict[str, int], http: bool, seconds: float) -> dict[str, Any]:
-    print(f"\n== {name}: {dims}", flush=True)
+def seeded(prefix: str, dims: dict[str, int]) -> bool:
+    """Whether a seed with this prefix and these counts is already there (``--reuse-seed``)."""
+    vendors = [v.pk for v in bench_vendors(prefix)]
+    if len(vendors) != dims["vendors"]:
+        return False
+    counts = sql(
+        "SELECT (SELECT count(*) FROM partners_partnership WHERE vendor_id = ANY(%(v)s)), "
+        "(SELECT count(*) FROM payouts_customer WHERE vendor_id = ANY(%(v)s)), "
+        "(SELECT count(DISTINCT date_trunc('month', occurred_at)) FROM payouts_revenueevent "
+        " WHERE vendor_id = %(first)s AND kind = 'invoice_paid')",
+        {"v": vendors, "first": vendors[0]},
+    )[0]
+    per_p, per_c = dims["partnerships"] // len(vendors), dims["customers"] // len(vendors)
+    return tuple(counts) == (per_p * len(vendors), per_c * len(vendors), dims["months"])
+
+
+def run_size(
+    name: str,
+    dims: dict[str, int],
+    http: bool,
+    seconds: float,
+    prefix: str = PREFIX,
+    reuse: bool = False,
+) -> dict[str, Any]:
+    say(f"== {name}: {dims}")
     started = time.perf_counter()
-    call_command(
-        "bench_seed",
-        vendors=dims["vendors"],
-        partnerships=dims["partnerships"],
-        customers=dims["customers"],
-        months=dims["months"],
-        prefix=PREFIX,
-    )
-    seed_s = time.perf_counter() - started
-    vendors = bench_vendors()
+    if reuse and seeded(prefix, dims):
+        say(f"reusing the seed {prefix}-… (--reuse-seed)")
+        seed_s = None
+    else:
+        call_command(
+            "bench_seed",
+            vendors=dims["vendors"],
+            partnerships=dims["partnerships"],
+            customers=dims["customers"],
+            months=dims["months"],
+            prefix=prefix,
+        )
+        seed_s = time.perf_counter() - started
+        say(f"seeded in {seed_s:.0f} s")
+    vendors = bench_vendors(prefix)
     results: dict[str, Any] = {}
     results.update(bench_money(vendors))
-    print("  money done", flush=True)
+    say(f"payout runs done ({results['payout run']['time']:.0f} s)")
     results.update(bench_journey(vendors))
-    print("  journey done", flush=True)
+    say(f"journey done ({results['journey']['time']:.1f} s); ingestion via the API")
     raw_key, user = prepare_access(vendors[0])
     results.update(bench_ingestion(vendors[0], dims["ingest"], raw_key))
+    say(f"ingestion done ({results['ingestion']['unit']})")
     commit_commissions(vendors[0])
     if http:
+        say(f"API reads on gunicorn, {seconds:.0f} s per measurement")
         results.update(bench_http(vendors[0], raw_key, seconds))
     results.update(bench_dashboard(vendors[0], user))
+    say(f"dashboard done; {name} took {time.perf_counter() - started:.0f} s")
     return {"dims": dims, "seed_s": seed_s, "results": results}
 
 
@@ -538,6 +593,14 @@ def targets(big: dict[str, Any]) -> list[str]:
     return out
 
 
+def fmt_load(load: tuple[float, float, float]) -> str:
+    return " / ".join(f"{x:.1f}" for x in load)
+
+
+def seed_note(seconds: float | None) -> str:
+    return "seed reused from an earlier run" if seconds is None else f"seeded in {seconds:.0f} s"
+
+
 def machine() -> str:
     cpus = os.cpu_count()
     mem = ""
@@ -560,25 +623,34 @@ def main() -> None:
     parser.add_argument("--no-scaling", action="store_true", help="skip the 10x smaller run")
     parser.add_argument("--no-write", action="store_true", help="do not write bench/results")
     parser.add_argument("--seconds", type=float, default=8.0, help="load per API measurement")
+    parser.add_argument(
+        "--reuse-seed",
+        action="store_true",
+        help="skip seeding a size whose seed (same counts) is already in the database",
+    )
     args = parser.parse_args()
     dims = SIZES[args.size]
     started = time.perf_counter()
-    runs_ = [(args.size, run_size(args.size, dims, not args.no_http, args.seconds))]
+    http, reuse = not args.no_http, args.reuse_seed
+    load_before = os.getloadavg()
+    runs_ = [(args.size, run_size(args.size, dims, http, args.seconds, PREFIX, reuse))]
     if not args.no_scaling:
         tenth = {k: max(v // 10, 1) for k, v in dims.items()}
         tenth["vendors"] = max(dims["vendors"] // 10, 1)
         tenth["months"] = dims["months"]
         tenth["ingest"] = max(dims["ingest"] // 10, 1000)
-        runs_.append(
-            (f"{args.size}/10", run_size(f"{args.size}/10", tenth, not args.no_http, args.seconds))
-        )
+        name = f"{args.size}/10"
+        runs_.append((name, run_size(name, tenth, http, args.seconds, TENTH_PREFIX, reuse)))
     text = "\n".join(
         [
             f"## {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC, BENCH_SIZE={args.size}",
             "",
             f"Machine: {machine()}.",
             "",
-            *(f"- {name}: {r['dims']}, seeded in {r['seed_s']:.0f} s" for name, r in runs_),
+            f"Load average (1/5/15 min) at the start: {fmt_load(load_before)}, at the end: "
+            f"{fmt_load(os.getloadavg())} (the machine is shared: other processes ran too).",
+            "",
+            *(f"- {name}: {r['dims']}, {seed_note(r['seed_s'])}" for name, r in runs_),
             "",
             table(runs_),
             "",

@@ -3,6 +3,9 @@ no benchmark runs in the test suite)."""
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import models
+from django.test.utils import isolate_apps
 
 from partnerhub.tenancy.context import vendor_scope
 from partners.models import Partnership
@@ -47,3 +50,83 @@ def test_bench_runner_measures_money_journey_and_dashboard_against_floors():
     assert "| commissions |" in text
     assert "x |" in text
     assert any(line.startswith("- ") for line in run.targets({"results": results}))
+
+
+@isolate_apps("partnerhub.ops")
+def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm():
+    from django.db import connection
+
+    class _Probe(models.Model):
+        """A table the way a model grows: columns the seed's statement does not name."""
+
+        label = models.CharField(max_length=20)
+        flag = models.BooleanField(default=False)
+        tags = models.JSONField(default=list)
+        score = models.IntegerField(default=7)
+        note = models.CharField(max_length=20)  # NOT NULL, no default: the ORM writes ''
+        maybe = models.IntegerField(null=True)
+        server_side = models.IntegerField(db_default=5)
+        created_at = models.DateTimeField(auto_now_add=True)
+
+        class Meta:
+            app_label = "ops"
+            db_table = "bench_seed_probe"
+
+        def __str__(self) -> str:
+            return self.label
+
+    from partnerhub.ops.management.commands.bench_seed import insert_into
+
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL ROLE NONE")  # the owner creates tables (the test's own)
+    with connection.schema_editor() as editor:
+        editor.create_model(_Probe)
+    sql, params = insert_into(_Probe, {"label": "'row ' || i"})
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " FROM generate_series(1, 3) i", params)
+    rows = list(_Probe.objects.order_by("label").values())
+    assert [r["label"] for r in rows] == ["row 1", "row 2", "row 3"]
+    for row in rows:
+        assert (row["flag"], row["tags"], row["score"], row["note"]) == (False, [], 7, "")
+        assert row["maybe"] is None
+        assert row["server_side"] == 5
+        assert row["created_at"] is not None
+
+
+@isolate_apps("partnerhub.ops")
+def test_bench_seed_names_a_not_null_column_it_cannot_fill():
+    from partnerhub.ops.management.commands.bench_seed import insert_into
+
+    class _Strict(models.Model):
+        label = models.CharField(max_length=20)
+        required = models.IntegerField()  # NOT NULL and no default of any kind
+
+        class Meta:
+            app_label = "ops"
+            db_table = "bench_seed_strict"
+
+        def __str__(self) -> str:
+            return self.label
+
+    with pytest.raises(CommandError, match=r"bench_seed_strict\.required is NOT NULL"):
+        insert_into(_Strict, {"label": "'x'"})
+    with pytest.raises(CommandError, match="no column"):
+        insert_into(_Strict, {"label": "'x'", "required": "1", "typo": "2"})
+
+
+def test_bench_seed_rebuilds_the_ledger_indexes_it_defers():
+    from django.db import connection
+
+    def ledger_indexes() -> list[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexdef FROM pg_indexes WHERE tablename IN "
+                "('payouts_revenueevent', 'payouts_commission') ORDER BY 1"
+            )
+            return [r[0] for r in cursor.fetchall()]
+
+    before = ledger_indexes()
+    call_command("bench_seed", vendors=1, partnerships=10, customers=30, months=2, prefix="idx")
+    assert ledger_indexes() == before
+    # The seed drops and rebuilds the plain (non-unique) ones: they must be there to check.
+    assert len([d for d in before if "UNIQUE" not in d]) >= 5
