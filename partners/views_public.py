@@ -8,10 +8,15 @@ under someone else's e-mail address.
 The join source is captured from the link: ``?source=<code>``, ``utm_*``, ``?ref=<code>`` of
 a recruiting partner (kept in the form's action URL across the POST) and the HTTP referrer
 of the first visit (kept in a hidden field).
+
+Confirmation e-mails are rate limited (``ACCOUNT_RATE_LIMITS["program_application_email"]``,
+counted by django-allauth in the shared Redis cache) per address and per client IP, so the
+form cannot be used to flood someone's inbox; docs/security.md lists the limits.
 """
 
 from __future__ import annotations
 
+from allauth.core import ratelimit
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -28,6 +33,12 @@ from partners.services import (
 )
 from programs.selectors import program_for_public_page
 
+CONFIRMATION_RATE_LIMIT_ACTION = "program_application_email"
+TOO_MANY_CONFIRMATIONS = (
+    "Too many confirmation e-mails were asked for this address or from your network. "
+    "Check your inbox for the link already sent, or try again in an hour."
+)
+
 
 @require_http_methods(["GET", "POST"])
 def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpResponse:
@@ -39,6 +50,18 @@ def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpRe
     email = getattr(user, "email", "")
     if request.method == "POST":
         form = ApplicationForm(request.POST, program=program, email=email)
+        status = 400
+        if (
+            form.is_valid()
+            and user is None
+            and not ratelimit.consume(
+                request,
+                action=CONFIRMATION_RATE_LIMIT_ACTION,
+                key=form.cleaned_data["email"].strip().lower(),
+            )
+        ):
+            form.add_error(None, TOO_MANY_CONFIRMATIONS)
+            status = 429
         if form.is_valid():
             data = form.cleaned_data
             tracking = Tracking.from_params(request.GET, referrer=data.get("landing_referrer", ""))
@@ -81,7 +104,6 @@ def program_page(request: HttpRequest, vendor: str, program_slug: str) -> HttpRe
                     "partners/public/applied.html",
                     {"program": program, "application": application},
                 )
-        status = 400
     else:
         form = ApplicationForm(
             program=program,

@@ -157,6 +157,9 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
+    # Not allauth's own: the public program form e-mails a confirmation link to any address
+    # typed in (partners/views_public.py); per client IP and per address ("key").
+    "program_application_email": "10/h/ip,3/h/key",
 }
 # Behind a reverse proxy, rate limits must count the client's address, not the proxy's: set
 # this to the number of proxies that append to X-Forwarded-For (0 = use REMOTE_ADDR).

@@ -96,7 +96,7 @@ def test_vendor_to_partner_commission_end_to_end(
     screenshot("e2e-02-join-sources")
 
     # --- a partner applies through the tracked link ----------------------------------------
-    partner = browser.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    partner = browser.new_context(base_url=live_server.url, viewport={"width": 375, "height": 812})
     partner_page = partner.new_page()
     partner_page.set_default_timeout(15_000)
     partner_page.goto("/p/northwind/partners/?source=spring")
@@ -187,7 +187,7 @@ def test_vendor_to_partner_commission_end_to_end(
     # --- the payout run: started, watched, approved -----------------------------------------
     page.goto("/app/northwind/")
     screenshot("e2e-06-vendor-home")
-    page.set_viewport_size({"width": 390, "height": 844})
+    page.set_viewport_size({"width": 375, "height": 812})
     screenshot("e2e-06b-vendor-home-phone")
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto("/app/northwind/payout-runs/")
