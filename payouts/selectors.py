@@ -278,75 +278,107 @@ def _add_months(day: dt.date, months: int) -> dt.date:
 
 
 def passive_income(*, partnership: Partnership, months: int = 12) -> PassiveIncome:
-    """For one partnership: earnings per month (last ``months``), attributed MRR, the next
-    payout and a projection for the next ``months`` months from the paying customers' current
-    MRR under the program's percent plans (respecting each plan's duration)."""
-    vendor_id = partnership.vendor_id
-    program = partnership.program
+    """:func:`passive_income_by_partnership` for one partnership."""
+    return passive_income_by_partnership(partnerships=[partnership], months=months)[partnership.pk]
+
+
+def passive_income_by_partnership(
+    *, partnerships: list[Partnership], months: int = 12
+) -> dict[int, PassiveIncome]:
+    """Per partnership (keyed by id): earnings per month (last ``months``), attributed MRR,
+    the next payout and a projection for the next ``months`` months from the paying
+    customers' current MRR under the program's percent plans (respecting each plan's
+    duration). The partnerships may belong to several vendors (the partner portal); the
+    number of queries does not depend on how many there are. ``program`` must be loaded."""
+    if not partnerships:
+        return {}
+    ids = [p.pk for p in partnerships]
+    vendor_ids = {p.vendor_id for p in partnerships}
     today = timezone.now().date().replace(day=1)
     since = _add_months(today, -(months - 1))
-    ledger = Commission.objects.for_vendor(vendor_id).filter(partnership=partnership)
-    by_month = dict(
+    ledger = Commission.objects.unscoped().filter(vendor_id__in=vendor_ids, partnership_id__in=ids)
+    by_month: dict[tuple[int, dt.date], int] = defaultdict(int)
+    for partnership_id, month, total in (
         ledger.exclude(status=CommissionStatus.REVERSED)
         .filter(occurred_at__date__gte=since)
         .annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
-        .values_list("month")
+        .values_list("partnership_id", "month")
         .annotate(total=Sum("amount"))
-        .values_list("month", "total")
-    )
-    monthly = []
-    for i in range(months):
-        month = _add_months(since, i)
-        total = sum(v for k, v in by_month.items() if k.date() == month)
-        monthly.append((month, total))
-    customers = list(
-        Customer.objects.for_vendor(vendor_id).filter(
-            partnership=partnership, status=Customer.Status.ACTIVE
-        )
-    )
-    plans = list(
-        CommissionPlan.objects.for_vendor(vendor_id)
-        .filter(program=program, kind=CommissionPlan.Kind.PERCENT, is_active=True)
-        .filter(Q(persona__isnull=True) | Q(persona=partnership.persona_id))
-        .prefetch_related("tiers")
-    )
-    if any(p.persona_id for p in plans):
-        plans = [p for p in plans if p.persona_id]
-    projection = []
-    for i in range(1, months + 1):
-        month = _add_months(today, i)
-        total = Decimal(0)
-        for customer in customers:
-            for plan in plans:
-                if plan.duration_months and customer.first_paid_at:
-                    end = _add_months(customer.first_paid_at.date(), plan.duration_months)
-                    if month >= end:
-                        continue
-                total += _effective_rate(plan, partnership.stage) * customer.mrr_amount
-        projection.append((month, int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))))
-    sums = ledger.aggregate(
-        available=Sum("amount", filter=Q(status=CommissionStatus.AVAILABLE)),
-        pending=Sum("amount", filter=Q(status=CommissionStatus.PENDING)),
-    )
-    unpaid = (
-        Payout.objects.for_vendor(vendor_id)
+        .values_list("partnership_id", "month", "total")
+    ):
+        by_month[(partnership_id, month.date())] += total
+    customers: dict[int, list[Customer]] = defaultdict(list)
+    for customer in Customer.objects.unscoped().filter(
+        vendor_id__in=vendor_ids, partnership_id__in=ids, status=Customer.Status.ACTIVE
+    ):
+        customers[customer.partnership_id].append(customer)
+    plans_by_program: dict[int, list[CommissionPlan]] = defaultdict(list)
+    for plan in (
+        CommissionPlan.objects.unscoped()
         .filter(
-            partnership=partnership,
+            vendor_id__in=vendor_ids,
+            program_id__in={p.program_id for p in partnerships},
+            kind=CommissionPlan.Kind.PERCENT,
+            is_active=True,
+        )
+        .prefetch_related("tiers")
+    ):
+        plans_by_program[plan.program_id].append(plan)
+    sums = {
+        row["partnership_id"]: row
+        for row in ledger.values("partnership_id").annotate(
+            available=Sum("amount", filter=Q(status=CommissionStatus.AVAILABLE)),
+            pending=Sum("amount", filter=Q(status=CommissionStatus.PENDING)),
+        )
+    }
+    unpaid = dict(
+        Payout.objects.unscoped()
+        .filter(
+            vendor_id__in=vendor_ids,
+            partnership_id__in=ids,
             status__in=[PayoutStatus.DRAFT, PayoutStatus.HELD, PayoutStatus.APPROVED],
         )
-        .aggregate(total=Sum("amount"))["total"]
-        or 0
+        .values_list("partnership_id")
+        .annotate(total=Sum("amount"))
+        .values_list("partnership_id", "total")
     )
-    return PassiveIncome(
-        currency=program.currency,
-        attributed_mrr=sum(c.mrr_amount for c in customers),
-        paying_customers=len(customers),
-        monthly=monthly,
-        next_payout=unpaid + (sums["available"] or 0),
-        next_payout_date=_add_months(today, 1),
-        projection=projection,
-        pending=sums["pending"] or 0,
-    )
+    result = {}
+    for partnership in partnerships:
+        mine = customers[partnership.pk]
+        plans = [
+            plan
+            for plan in plans_by_program[partnership.program_id]
+            if plan.persona_id in (None, partnership.persona_id)
+        ]
+        if any(p.persona_id for p in plans):
+            plans = [p for p in plans if p.persona_id]
+        projection = []
+        for i in range(1, months + 1):
+            month = _add_months(today, i)
+            total = Decimal(0)
+            for customer in mine:
+                for plan in plans:
+                    if plan.duration_months and customer.first_paid_at:
+                        end = _add_months(customer.first_paid_at.date(), plan.duration_months)
+                        if month >= end:
+                            continue
+                    total += _effective_rate(plan, partnership.stage) * customer.mrr_amount
+            projection.append((month, int(total.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))))
+        own = sums.get(partnership.pk, {})
+        result[partnership.pk] = PassiveIncome(
+            currency=partnership.program.currency,
+            attributed_mrr=sum(c.mrr_amount for c in mine),
+            paying_customers=len(mine),
+            monthly=[
+                (month, by_month[(partnership.pk, month)])
+                for month in (_add_months(since, i) for i in range(months))
+            ],
+            next_payout=unpaid.get(partnership.pk, 0) + (own.get("available") or 0),
+            next_payout_date=_add_months(today, 1),
+            projection=projection,
+            pending=own.get("pending") or 0,
+        )
+    return result
 
 
 @dataclass
@@ -409,6 +441,18 @@ def vendor_income_by_partner(
 
 def partner_payout_details(*, vendor_id: int, partner: Partner) -> PartnerPayoutDetails | None:
     return PartnerPayoutDetails.objects.for_vendor(vendor_id).filter(partner=partner).first()
+
+
+def partner_payout_details_by_vendor(
+    *, partner: Partner, vendor_ids: set[int]
+) -> dict[int, PartnerPayoutDetails]:
+    """The partner's payout details with each of these vendors, in one query (the portal)."""
+    return {
+        d.vendor_id: d
+        for d in PartnerPayoutDetails.objects.unscoped().filter(
+            vendor_id__in=vendor_ids, partner=partner
+        )
+    }
 
 
 def payout_details_list(*, vendor: Vendor) -> QuerySet[PartnerPayoutDetails]:

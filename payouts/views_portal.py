@@ -27,16 +27,19 @@ def passive_income_view(request: HttpRequest) -> HttpResponse:
     partner = partner_for_user(user=authenticated_user(request))
     rows = []
     if partner is not None:
-        for partnership in partnerships_for_partner(partner=partner).filter(status="approved"):
-            income = selectors.passive_income(partnership=partnership)
-            details = selectors.partner_payout_details(
-                vendor_id=partnership.vendor_id, partner=partner
-            )
+        partnerships = list(partnerships_for_partner(partner=partner).filter(status="approved"))
+        incomes = selectors.passive_income_by_partnership(partnerships=partnerships)
+        details = selectors.partner_payout_details_by_vendor(
+            partner=partner, vendor_ids={p.vendor_id for p in partnerships}
+        )
+        for partnership in partnerships:
+            income = incomes[partnership.pk]
+            own = details.get(partnership.vendor_id)
             rows.append(
                 {
                     "partnership": partnership,
                     "income": income,
-                    "missing": details.missing if details else ["payout details"],
+                    "missing": own.missing if own else ["payout details"],
                     "peak": max([v for _, v in income.monthly + income.projection] + [1]),
                 }
             )
