@@ -107,6 +107,23 @@ def _chart_drawn(page: Any, selector: str) -> bool:
     )
 
 
+# Dates and amounts (cells marked .date / .num) that the browser broke over two lines.
+WRAPPED_CELLS = """() => [...document.querySelectorAll('td.date, td.num')].filter(td => {
+    const range = document.createRange();
+    range.selectNodeContents(td);
+    // Boxes on one line overlap vertically (a <small> sits a little lower); a box that starts
+    // below the bottom of the first one is on a second line.
+    const boxes = [...range.getClientRects()].filter(r => r.width > 0);
+    const first = Math.min(...boxes.map(r => r.bottom));
+    return boxes.some(r => r.top >= first - 1);
+}).map(td => td.innerText.trim())"""
+# Boxes in the top bar that scroll sideways (a hidden overflow nobody sees on a phone).
+SIDEWAYS_IN_HEADER = """() => [...document.querySelectorAll('header, header *')].filter(
+    e => e.checkVisibility() && e.scrollWidth > e.clientWidth + 1
+        && getComputedStyle(e).overflowX !== 'visible'
+).map(e => e.className || e.tagName)"""
+
+
 def _tour(browser: Any, base_url: str, email: str, pages: dict[str, str]) -> list[str]:
     """Visit every page at both widths; return what a person would notice."""
     problems = []
@@ -133,6 +150,12 @@ def _tour(browser: Any, base_url: str, email: str, pages: dict[str, str]) -> lis
             for selector in CHARTS.get(name, []):
                 if not _chart_drawn(page, selector):
                     problems.append(f"{url} at {width} px: chart {selector} is not drawn")
+            wrapped = page.evaluate(WRAPPED_CELLS)
+            if wrapped:
+                problems.append(f"{url} at {width} px: on two lines: {wrapped[:3]}")
+            sideways = page.evaluate(SIDEWAYS_IN_HEADER)
+            if sideways:
+                problems.append(f"{url} at {width} px: header scrolls sideways: {sideways}")
             if page.locator("h1").count() != 1:
                 problems.append(f"{url}: {page.locator('h1').count()} h1 headings")
         context.close()
@@ -173,3 +196,54 @@ def test_a_manager_adds_a_note_with_htmx_and_sees_it_in_the_timeline(page, scree
     assert "by Manager Demo" in first_entry.inner_text()
     assert page.get_by_label("Add a note").input_value() == ""
     screenshot("partnership-note-added")
+
+
+@pytest.mark.parametrize(
+    ("email", "start", "link", "landing"),
+    [
+        ("owner@acme.example", "/app/acme/", "Payouts", "/app/acme/payout-runs/"),
+        (DEMO_PARTNER_EMAIL, "/portal/", "Passive income", "/portal/income/"),
+    ],
+    ids=["dashboard", "portal"],
+)
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_on_a_phone_the_menu_button_opens_every_link_with_the_keyboard(  # type: ignore[no-untyped-def]
+    browser, live_server, email, start, link, landing, javascript
+):
+    """At 375 px the top bar shows a "Menu" button instead of a sideways-scrolling row of
+    links; Enter opens it (no JavaScript needed: it is a <details>), every link is then
+    visible and one tap away, and the desktop bar still shows every link directly."""
+    demo_seed()
+    context = browser.new_context(
+        base_url=live_server.url,
+        viewport={"width": 375, "height": 812},
+        java_script_enabled=javascript,
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    _log_in(page, email)
+    page.goto(start)
+    menu = page.locator(".navmenu > summary")
+    assert menu.inner_text().strip().endswith("Menu")
+    assert menu.is_visible()
+    target = page.locator(".navmenu").get_by_role("link", name=link, exact=True)
+    assert not target.is_visible()  # folded away until asked for
+    menu.focus()
+    page.keyboard.press("Enter")
+    target.wait_for(state="visible")
+    page.screenshot(path=str(ARTIFACTS / f"menu-phone-{email.split('@')[0]}.png"))
+    assert page.evaluate(SIDEWAYS_IN_HEADER) == []  # the open menu does not scroll sideways
+    box = target.bounding_box()
+    assert box is not None
+    assert box["height"] >= 40  # a thumb's height
+    assert box["x"] + box["width"] <= 375
+    target.click()
+    page.wait_for_url(f"**{landing}")
+    assert menu.is_visible()  # closed again on the new page
+    assert not target.is_visible()
+    assert page.locator('.navmenu a[aria-current="page"]').text_content() == link
+
+    page.set_viewport_size({"width": 1280, "height": 900})
+    assert not menu.is_visible()
+    assert page.locator(".mainnav").get_by_role("link", name=link, exact=True).is_visible()
+    context.close()
