@@ -66,7 +66,18 @@ def test_partner_registers_a_lead_in_the_portal(vendor, partnership, client_for)
     )
     assert lead.status == "pending"
     assert _events(vendor, "lead.created").count() == 1
-    assert b"Initech" in client.get(url).content
+    page = client.get(url).content.decode()
+    assert "Initech" in page
+    assert "12,500.00 USD" in page  # 1,250,000 cents, shown as money
+
+
+def test_lead_value_is_shown_as_money_in_the_dashboard(vendor, partnership, manager, client_for):
+    lead = LeadFactory(partnership=partnership, value_amount=238800)
+    client = client_for(manager)
+    assert "2,388.00 USD" in client.get(f"/app/{vendor.slug}/leads/").content.decode()
+    detail = client.get(f"/app/{vendor.slug}/leads/{lead.public_id}/").content.decode()
+    assert "2,388.00 USD" in detail
+    assert "minor units" not in detail
 
 
 def test_portal_lead_form_refuses_bad_input_next_to_the_field(vendor, partnership, client_for):
