@@ -14,6 +14,9 @@ Contract for every method (what the payouts engineer fills in):
 - build it with ``.values("partnership_id").annotate(value=...)`` so the journey can add
   ``.filter(partnership_id=OuterRef("pk"))`` and use it as a correlated subquery, or join it
   — one SQL statement for all partnerships of the vendor, never one query per partnership;
+- start from the vendor's rows: a ``vendor_id`` predicate on every tenant table read,
+  subqueries included, in shapes that use the vendor's indexes (docs/performance.md,
+  "Journey evaluation");
 - ``as_of`` is the evaluation time: ignore rows after it.
 
 Money values are integer minor units in the program's currency.
@@ -31,6 +34,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.db.models.expressions import Combinable
 from django.utils.module_loading import import_string
 
 from partnerhub.tenancy.models import Vendor
@@ -59,9 +63,12 @@ class LedgerMetricSource(Protocol):
 
     def consecutive_revenue_months(
         self, *, vendor: Vendor, as_of: dt.datetime, min_amount: int
-    ) -> MetricQuerySet | None:
+    ) -> MetricQuerySet | Combinable | None:
         """How many calendar months in a row, ending with the month of ``as_of`` or the one
-        before it, had attributed revenue of at least ``min_amount`` minor units."""
+        before it, had attributed revenue of at least ``min_amount`` minor units. May be an
+        expression over the partnership row (a correlated subquery on
+        ``"partners_partnership"."id"``): it is then computed only for the partnerships whose
+        rule conditions need it."""
 
     def last_revenue_at(self, *, vendor: Vendor) -> MetricQuerySet | None:
         """Per partnership, the time of its latest attributed paid revenue event, as

@@ -130,7 +130,7 @@ def commissions_earned(
 
 def consecutive_revenue_months(
     *, vendor: Vendor, as_of: dt.datetime, min_amount: int = 1
-) -> MetricQuerySet | None:
+) -> MetricResult:
     return ledger_source().consecutive_revenue_months(
         vendor=vendor, as_of=as_of, min_amount=min_amount
     )

@@ -82,7 +82,7 @@ def rule_sets_for(*, vendor: Vendor) -> dict[int, RuleSet]:
     return {program_id: RuleSet.with_defaults(rules) for program_id, rules in own.items()}
 
 
-def _may_move_sql(
+def may_move_sql(
     rule_sets: dict[int, RuleSet], default: RuleSet
 ) -> Callable[[str], tuple[str, list[Any]]]:
     """A SQL condition true for the partnerships whose first step some rule allows: the entry
@@ -160,7 +160,7 @@ def journey_plan(
         as_of=as_of,
         partnership_ids=partnership_ids,
         statuses=EVALUATED_STATUSES,
-        where=_may_move_sql(rule_sets, default),
+        where=may_move_sql(rule_sets, default),
     )
     missing = sorted(alias for alias, ok in available.items() if not ok)
     plan = []

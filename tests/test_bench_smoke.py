@@ -6,6 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import models
 from django.test.utils import isolate_apps
+from django.utils import timezone
 
 from partnerhub.tenancy.context import vendor_scope
 from partners.models import Partnership
@@ -50,6 +51,43 @@ def test_bench_runner_measures_money_journey_and_dashboard_against_floors():
     assert "| commissions |" in text
     assert "x |" in text
     assert any(line.startswith("- ") for line in run.targets({"results": results}))
+
+
+def test_journey_floor_computes_the_same_metrics_as_the_evaluation():
+    from bench import run
+    from bench.journey_eval import floor_specs, floor_statement
+    from journey.metrics import MetricSpec, metrics_rows
+    from journey.services import EVALUATED_STATUSES
+
+    call_command(
+        "bench_seed", vendors=1, partnerships=40, customers=200, months=3, prefix=run.PREFIX
+    )
+    vendor = run.bench_vendors()[0]
+    as_of = timezone.now()
+    with vendor_scope(vendor):
+        specs = floor_specs(vendor)
+        # the default rules' ledger metrics and the seeded program's own rules
+        assert {s.metric for s in specs} >= {
+            "paying_customers",
+            "commissions_earned",
+            "consecutive_revenue_months",
+            "certifications_passed",
+            "onboarding_courses_completed",
+        }
+        extra = ["referred_customers", "registered_deals", "attributed_mrr"]
+        specs += [MetricSpec("commissions_earned", (("window_days", 30),))]
+        specs += [MetricSpec(m) for m in extra if MetricSpec(m) not in specs]
+        rows, _ = metrics_rows(vendor=vendor, specs=specs, as_of=as_of, statuses=EVALUATED_STATUSES)
+        evaluated = {r["id"]: r for r in rows}
+        statement, params = floor_statement(vendor, as_of, specs)
+        floor = {r[0]: r for r in run.sql(statement, params)}
+    assert floor
+    assert set(floor) == set(evaluated)
+    for pk, row in floor.items():
+        for i, spec in enumerate(specs, start=3):
+            expected = evaluated[pk][spec.alias]
+            assert (row[i] is None and expected is None) or row[i] == expected, (pk, spec)
+    assert any(r["paying_customers"] for r in evaluated.values())
 
 
 @isolate_apps("partnerhub.ops")

@@ -123,3 +123,14 @@ def test_apikey_command_refuses_an_unknown_vendor():
 
     with pytest.raises(CommandError, match="No vendor"):
         call_command("apikey", "create", "--vendor", "nobody")
+
+
+@pytest.mark.django_db
+def test_database_connections_run_without_jit_compilation():
+    # JIT compilation cost more than it saved on the per-vendor aggregates of the dashboard
+    # and the journey evaluation (docs/performance.md); base settings turn it off.
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"

@@ -107,6 +107,13 @@ DATABASES = {
 # Server-side cursors do not survive transaction pooling (PgBouncer) and cannot carry the
 # row-level-security settings prefix (partnerhub/tenancy/rls.py).
 DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+# No JIT compilation for the web's and workers' statements (docs/performance.md): their
+# per-vendor aggregates are estimated above `jit_above_cost` and PostgreSQL then spent more
+# time compiling (62-95 ms per 12-month trend query of the dashboard home) than executing.
+# A connection startup option, so it holds from the first statement; where a pooler does not
+# forward startup options, set it on the role instead (`ALTER ROLE ... SET jit = off`).
+_db_options = DATABASES["default"].setdefault("OPTIONS", {})
+_db_options["options"] = f"{_db_options.get('options', '')} -c jit=off".strip()
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # Row-level security on tenant tables (docs/security.md): the role web and worker processes
 # act as, and, when they log in as another role, the role to SET after connecting.
