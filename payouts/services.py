@@ -414,18 +414,26 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
 
 
 def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
+    """The vendor's stored events with these external ids (duplicates, refunded invoices)."""
     rows = (
         RevenueEvent.objects.for_vendor(vendor)
         .filter(external_id__in=ext_ids)
-        .values_list("pk", "public_id", "external_id", "customer_id", "kind", "amount", "currency")
+        .values_list(
+            "pk",
+            "public_id",
+            "external_id",
+            "customer_id",
+            "partnership_id",
+            "kind",
+            "amount",
+            "currency",
+            "occurred_at",
+        )
     )
     return {
-        ext: _Event(pid, ext, customer_id, None, kind, amount, currency, _EPOCH, pk=pk)
-        for pk, pid, ext, customer_id, kind, amount, currency in rows
+        ext: _Event(pid, ext, customer_id, partnership_id, kind, amount, currency, at, pk=pk)
+        for pk, pid, ext, customer_id, partnership_id, kind, amount, currency, at in rows
     }
-
-
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @transaction.atomic
