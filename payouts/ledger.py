@@ -96,6 +96,15 @@ ON CONFLICT DO NOTHING
 RETURNING id
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
+# The events of an ingested batch come as an id array: the planner, estimating one row for
+# the partnership/plan join, started from the vendor's approved partnerships and tested
+# ``id = ANY(1,000 ids)`` on each of their events (~450 ms per 1,000 events); materialising
+# the batch first makes it 1,000 primary-key lookups driving the joins (~60 ms). The
+# ``id_range`` path (a month at once) keeps the inlined CTE.
+_INVOICE_COMMISSIONS_BY_IDS_SQL = _INVOICE_COMMISSIONS_SQL.replace(
+    "WITH ev AS (", "WITH ev AS MATERIALIZED (", 1
+)
+
 _CLAWBACKS_SQL = f"""
 WITH touched AS (
   SELECT DISTINCT refunded_event_id FROM payouts_revenueevent
@@ -202,7 +211,8 @@ def commissions_compute(
         "hi": hi,
         "ids": list(event_ids or []),
     }
-    created = _run(_INVOICE_COMMISSIONS_SQL, params)
+    by_ids = id_range is None
+    created = _run(_INVOICE_COMMISSIONS_BY_IDS_SQL if by_ids else _INVOICE_COMMISSIONS_SQL, params)
     with connection.cursor() as cursor:
         cursor.execute(_CLAWBACKS_SQL, params)
         rows = cursor.fetchall()

@@ -14,7 +14,7 @@ from tests.factories import (
     PartnershipFactory,
     ProgramFactory,
 )
-from tests.payouts.helpers import T0, invoice, refund
+from tests.payouts.helpers import T0, amounts, invoice, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +126,64 @@ def test_bulk_ingestion_takes_the_same_queries_for_10_or_300_events(
         kind = "commission.reversed" if commission.kind == "clawback" else "commission.created"
         event = Event.objects.for_vendor(vendor).get(type=kind, data__id=commission.public_id)
         assert event.data == services.commission_data(commission)
+
+
+def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_either_id(vendor):
+    """The ingestion checks run on plain rows (no model instances): a refund names a stored
+    invoice of the same customer and currency and never exceeds what is left of it; a
+    customer is found by its external id or its ``cus_`` id."""
+    program = ProgramFactory(vendor=vendor, currency="USD")
+    CommissionPlanFactory(program=program, rate="0.150000")
+    partnership = PartnershipFactory(program=program)
+    ann = CustomerFactory(partnership=partnership, external_id="ann")
+    CustomerFactory(partnership=partnership, external_id="bob")
+    CustomerFactory(vendor=vendor, partnership=None, external_id="solo")  # any currency
+    first = services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice(
+                "inv-1", ann.public_id, 10000, period_start="2026-01-01", period_end="2027-01-01"
+            ),
+            invoice("inv-eur", "solo", 500, currency="EUR"),
+        ],
+    )
+    assert [r.outcome for r in first.results] == ["stored", "stored"]
+    stored = RevenueEvent.objects.for_vendor(vendor).get(external_id="inv-1")
+    assert (stored.customer_id, stored.partnership_id) == (ann.pk, partnership.pk)
+    assert stored.mrr_amount == 833  # an annual invoice: 10000 // 12
+    items = [
+        refund("r-unknown", "ann", 100, of="nope"),
+        refund("r-other-customer", "bob", 100, of="inv-1"),
+        {**refund("r-currency", "ann", 100, of="inv-1"), "currency": "EUR"},
+        refund("r-1", "ann", 6000, of="inv-1"),
+        refund("r-too-much", "ann", 4001, of="inv-1"),  # 4000 left after r-1
+        invoice("inv-2", "ann", 3000),
+        refund("r-same-request", "ann", 100, of="inv-2"),
+        refund("r-2", "ann", 4000, of="inv-1"),
+    ]
+    report = services.revenue_events_ingest(vendor=vendor, items=items)
+    got = [(r.outcome, r.field) for r in report.results]
+    assert got == [
+        ("refused", "refunds"),
+        ("refused", "refunds"),
+        ("refused", "currency"),
+        ("stored", ""),
+        ("refused", "amount"),
+        ("stored", ""),
+        ("refused", "refunds"),
+        ("stored", ""),
+    ]
+    assert "4000 left to refund" in report.results[4].reason
+    assert "next request" in report.results[6].reason
+    r1 = RevenueEvent.objects.for_vendor(vendor).get(external_id="r-1")
+    assert (r1.refunded_event_id, r1.mrr_amount) == (stored.pk, 0)
+    # 15% of 100.00 is 15.00; 60% and then the remaining 40% refunded reverse 9.00 and 6.00.
+    assert amounts(vendor, revenue_event__external_id__in=["inv-1", "r-1", "r-2"]) == [
+        1500,
+        -900,
+        -600,
+    ]
+    again = services.revenue_events_ingest(
+        vendor=vendor, items=[refund("r-1", "ann", 6000, "inv-1")]
+    )
+    assert (again.results[0].outcome, again.results[0].id) == ("duplicate", r1.public_id)
