@@ -488,6 +488,23 @@ def commit_commissions(vendor: Vendor) -> None:
     sql("ANALYZE payouts_commission")  # what autovacuum does after a large write
 
 
+def seed_restore(vendors: list[Vendor]) -> None:
+    """A reused seed as the seeder left it: the last month without commissions. A previous
+    run committed the first vendor's (``commit_commissions``), which the commissions floor's
+    plain INSERT would collide with. Owner bypass, and the append-only triggers off for this
+    benchmark data only."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        owner_bypass(cursor)
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(
+            """DELETE FROM payouts_commission c USING payouts_revenueevent e
+               WHERE c.vendor_id = ANY(%s) AND e.vendor_id = c.vendor_id
+                 AND e.id = c.revenue_event_id
+                 AND e.occurred_at >= date_trunc('month', now()) - interval '1 month'""",
+            [[v.pk for v in vendors]],
+        )
+
+
 def seeded(prefix: str, dims: dict[str, int]) -> bool:
     """Whether a seed with this prefix and these counts is already there (``--reuse-seed``)."""
     vendors = [v.pk for v in bench_vendors(prefix)]
@@ -517,6 +534,7 @@ def run_size(
     if reuse and seeded(prefix, dims):
         say(f"reusing the seed {prefix}-… (--reuse-seed)")
         seed_s = None
+        seed_restore(bench_vendors(prefix))
     else:
         call_command(
             "bench_seed",
