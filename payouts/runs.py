@@ -153,24 +153,27 @@ WITH eligible AS (
   FOR UPDATE OF c
 )
 SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id ORDER BY e.id),
-       array_agg(e.status::text ORDER BY e.id)
+       array_agg(e.status::text ORDER BY e.id), ptn.partner_id
 FROM eligible e
 JOIN partners_partnership ptn ON ptn.id = e.partnership_id
 LEFT JOIN payouts_partnerpayoutdetails d
   ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
-GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount
+GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount, ptn.partner_id
 HAVING SUM(e.amount) > 0
    AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
 """
-# 2. One payout per sum (a payout that exists already for this run keeps its commissions).
+# 2. One payout per sum (a payout that exists already for this run keeps its commissions),
+#    held with the reason when the partner's payout details are incomplete.
 _CHUNK_PAYOUTS_SQL = f"""
 INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
   partnership_id, amount, currency, commissions_count, status, held_reason, provider,
   provider_reference, failure_reason)
 SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
-       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, 'draft', '', '', '', ''
+       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, s.status,
+       s.held_reason, '', '', ''
 FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
-            %(counts)s::int[]) AS s(partnership_id, currency, total, n)
+            %(counts)s::int[], %(statuses)s::varchar[], %(reasons)s::varchar[])
+     AS s(partnership_id, currency, total, n, status, held_reason)
 ON CONFLICT DO NOTHING
 RETURNING id, public_id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
@@ -256,7 +259,6 @@ def _run_chunk(
             return
         new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now)
         if new_ids:
-            _hold_incomplete(vendor=vendor, payout_ids=new_ids)
             event_record_select(
                 vendor=vendor,
                 select_sql=_PAYOUT_EVENTS_SQL,
@@ -270,7 +272,7 @@ def _run_chunk(
 def _chunk_payouts(
     *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
 ) -> list[int]:
-    """The three statements of one chunk (in the caller's transaction); returns the new
+    """The statements of one chunk (in the caller's transaction); returns the new
     payout ids. Each payout gets exactly the commissions its amount was summed from."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -286,6 +288,8 @@ def _chunk_payouts(
         sums = cursor.fetchall()
         if not sums:
             return []
+        missing = _details_missing(vendor, {row[6] for row in sums})
+        reasons = [_held_reason(missing[row[6]]) for row in sums]
         cursor.execute(
             _CHUNK_PAYOUTS_SQL,
             {
@@ -296,6 +300,8 @@ def _chunk_payouts(
                 "currencies": [row[1] for row in sums],
                 "totals": [row[2] for row in sums],
                 "counts": [row[3] for row in sums],
+                "statuses": [PayoutStatus.HELD if r else PayoutStatus.DRAFT for r in reasons],
+                "reasons": reasons,
             },
         )
         created = {(ptn, cur): (pk, public_id) for pk, public_id, ptn, cur in cursor.fetchall()}
@@ -303,7 +309,7 @@ def _chunk_payouts(
     old_statuses: list[str] = []
     payout_ids: list[int] = []
     payout_public_ids: list[str] = []
-    for ptn, cur, _total, _n, ids, statuses in sums:
+    for ptn, cur, _total, _n, ids, statuses, _partner in sums:
         payout = created.get((ptn, cur))
         if payout is not None:
             commission_ids.extend(ids)
@@ -312,7 +318,7 @@ def _chunk_payouts(
             payout_public_ids.extend([payout[1]] * len(ids))
     # One write per commission (pending or available → in_payout with its payout) and one
     # audit row per payout listing its commissions, in one statement.
-    ledger.commission_status_move(
+    moved = ledger.commission_status_move(
         vendor_id=vendor.pk,
         from_status=[CommissionStatus.PENDING, CommissionStatus.AVAILABLE],
         to_status=CommissionStatus.IN_PAYOUT,
@@ -334,6 +340,10 @@ def _chunk_payouts(
         actor_label="payout run",
         reason=f"Payout run {run.public_id}",
     )
+    if moved != len(commission_ids):
+        # Cannot happen under the row locks taken with the sums; if it did, a payout would
+        # not equal the sum of its commissions, so the chunk is rolled back instead.
+        raise RuntimeError(f"Payout run {run.public_id}: linked {moved} of {len(commission_ids)}")
     return [pk for pk, _ in created.values()]
 
 
@@ -349,20 +359,8 @@ def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[st
     return missing
 
 
-def _hold_incomplete(*, vendor: Vendor, payout_ids: list[int]) -> None:
-    payouts = list(
-        Payout.objects.for_vendor(vendor).filter(pk__in=payout_ids).select_related("partnership")
-    )
-    missing = _details_missing(vendor, {p.partnership.partner_id for p in payouts})
-    by_reason: dict[str, list[int]] = {}
-    for p in payouts:
-        needed = missing[p.partnership.partner_id]
-        if needed:
-            by_reason.setdefault("Waiting for the partner's " + ", ".join(needed), []).append(p.pk)
-    for reason, ids in by_reason.items():
-        Payout.objects.for_vendor(vendor).filter(pk__in=ids).update(
-            status=PayoutStatus.HELD, held_reason=reason[:300]
-        )
+def _held_reason(needed: list[str]) -> str:
+    return ("Waiting for the partner's " + ", ".join(needed))[:300] if needed else ""
 
 
 # --- approval and payment -------------------------------------------------------------------
@@ -396,7 +394,7 @@ def payouts_approve(
         needed = missing[p.partnership.partner_id]
         if needed:
             p.status = PayoutStatus.HELD
-            p.held_reason = ("Waiting for the partner's " + ", ".join(needed))[:300]
+            p.held_reason = _held_reason(needed)
             p.save(update_fields=["status", "held_reason", "updated_at"])
             result.held.append(p)
             continue
