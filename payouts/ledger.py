@@ -8,7 +8,8 @@ Guarantees (enforced by unique constraints and triggers, not only by this code):
   pointing at it (``reverses``) for the same share of the commission as the share of the
   invoice refunded; cumulative refunds are rounded cumulatively, so refunding an invoice in
   full reverses its commissions to the cent;
-- every status move writes one audit row per commission in the same statement.
+- every status move is audited in the same statement: one row per payout or release batch
+  listing the commissions it moved (a full reversal, rare and small, one row per commission).
 """
 
 from __future__ import annotations
@@ -243,31 +244,49 @@ def commissions_compute_all(*, vendor_id: int, batch_size: int = 50_000) -> Iter
 def commission_status_move(
     *,
     vendor_id: int,
-    from_status: str,
+    from_status: str | Sequence[str],
     to_status: str,
     where_sql: str,
     params: dict[str, Any],
+    target_type: str,
+    target_sql: str = "%(target)s",
+    old_status_sql: str = "",
     actor_label: str = "ledger",
     reason: str = "",
     set_sql: str = "",
     from_sql: str = "",
 ) -> int:
     """Move every commission of the vendor in ``from_status`` matching ``where_sql`` to
-    ``to_status`` and audit each move, in one statement. Returns how many moved."""
+    ``to_status`` in one statement, and audit the moves in the same statement: one audit row
+    per target (``target_sql``: a payout, a run, a release batch) listing the commissions it
+    moved (``after.commissions``, ``after.count``) and each one's previous status
+    (``before.status``: commission id → status). Returns how many commissions moved.
+
+    One row per target instead of one per commission: a payout run moves tens of thousands
+    of commissions, and per-commission rows were as costly as the moves themselves.
+    ``commission_history`` answers "when and why did this commission change status" from
+    both kinds of row."""
+    statuses = [from_status] if isinstance(from_status, str) else list(from_status)
+    if not old_status_sql and len(statuses) != 1:
+        raise ValueError("Moves from several statuses must say each row's old status.")
+    old_status = old_status_sql or "%(from_first)s"
     sql = f"""
     WITH moved AS (
       UPDATE payouts_commission c SET status = %(to_status)s, updated_at = now() {set_sql}
       {"FROM " + from_sql if from_sql else ""}
-      WHERE c.vendor_id = %(vendor)s AND c.status = %(from_status)s AND ({where_sql})
-      RETURNING c.public_id
+      WHERE c.vendor_id = %(vendor)s AND c.status = ANY(%(from_statuses)s) AND ({where_sql})
+      RETURNING c.public_id, ({old_status})::text AS old_status, ({target_sql})::text AS target
     )
     INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
       actor_label, action, target_type, target_id, before, after, reason)
     SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, NULL, %(actor_label)s,
-           'commission.status_changed', 'commission', public_id,
-           jsonb_build_object('status', %(from_status)s::text),
-           jsonb_build_object('status', %(to_status)s::text), %(reason)s
-    FROM moved
+           'commission.status_changed', %(target_type)s, target,
+           jsonb_build_object('status', jsonb_object_agg(public_id, old_status)),
+           jsonb_build_object('status', %(to_status)s::text, 'count', COUNT(*),
+                              'commissions', jsonb_agg(public_id ORDER BY public_id)),
+           %(reason)s
+    FROM moved GROUP BY target
+    RETURNING (after ->> 'count')::int
     """  # noqa: S608 -- only code constants are formatted in; values are bound
     with connection.cursor() as cursor:
         cursor.execute(
@@ -275,22 +294,30 @@ def commission_status_move(
             {
                 **params,
                 "vendor": vendor_id,
-                "from_status": from_status,
+                "from_statuses": statuses,
+                "from_first": statuses[0],
                 "to_status": to_status,
+                "target_type": target_type,
                 "actor_label": actor_label,
                 "reason": reason,
             },
         )
-        return cursor.rowcount
+        return sum(row[0] for row in cursor.fetchall())
 
 
-def commissions_release(*, vendor_id: int, now: Any = None) -> int:
-    """pending → available for every commission whose hold period is over."""
+def commissions_release(
+    *, vendor_id: int, now: Any = None, batch: str = "", actor_label: str = "ledger"
+) -> int:
+    """pending → available for every commission whose hold period is over, audited as one
+    row for the batch (target ``commission_release``, id ``batch`` or the release time)."""
+    now = now or timezone.now()
     return commission_status_move(
         vendor_id=vendor_id,
         from_status="pending",
         to_status="available",
         where_sql="c.available_at <= %(now)s",
-        params={"now": now or timezone.now()},
+        params={"now": now, "target": batch or now.strftime("%Y-%m-%dT%H:%M:%S%z")},
+        target_type="commission_release",
+        actor_label=actor_label,
         reason="Hold period over.",
     )

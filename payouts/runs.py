@@ -4,14 +4,16 @@ Guarantees:
 - a run is unique per (vendor, program, period) (database constraint); starting it twice
   returns the same run;
 - a run works in chunks of partnerships, each chunk one transaction and one statement that
-  sums the chunk's available commissions per partnership and currency, inserts the payouts
-  (``ON CONFLICT DO NOTHING`` on (vendor, run, partnership, currency)) and attaches exactly
-  the summed commissions to them, so a payout's amount equals the sum of its commissions and
-  a commission is in at most one payout (it must be ``available`` with no payout, under a
-  row lock). A worker killed mid-run loses only its open chunk (rolled back); running the
+  sums the chunk's payable commissions (available, or pending with the hold over) per
+  partnership and currency, inserts the payouts (``ON CONFLICT DO NOTHING`` on (vendor, run,
+  partnership, currency)) and attaches exactly the summed commissions to them in one UPDATE
+  (one write per commission, audited as one row per payout), so a payout's amount equals the
+  sum of its commissions and a commission is in at most one payout (it must have no payout,
+  under a row lock). A worker killed mid-run loses only its open chunk (rolled back); running the
   run again finishes it with the same result, and two runners serialise on the run row;
 - sums below the threshold (the program's, or the partner's higher minimum) and non-positive
-  sums are carried forward: their commissions stay available for the next run;
+  sums are carried forward: their commissions are released (available, one audit row for
+  the run) and stay for the next run;
 - payouts of partners whose payout details are incomplete are *held* with the reason, and
   cannot be approved until the details are complete.
 """
@@ -137,36 +139,43 @@ def payout_run_start(
     return run, created
 
 
-# 1. Lock the chunk's unpaid available commissions and sum them per partnership and currency,
-#    keeping the sums that reach the threshold (the program's or the partner's higher one).
+# 1. Lock the chunk's unpaid commissions that can be paid (available, or pending with the
+#    hold over: those go straight to the payout, one write instead of a release and a link)
+#    and sum them per partnership and currency, keeping the sums that reach the threshold
+#    (the program's or the partner's higher one).
 _CHUNK_SUMS_SQL = """
 WITH eligible AS (
-  SELECT c.id, c.partnership_id, c.currency, c.amount
+  SELECT c.id, c.partnership_id, c.currency, c.amount, c.status
   FROM payouts_commission c
   WHERE c.vendor_id = %(vendor)s AND c.partnership_id = ANY(%(ptns)s)
-    AND c.status = 'available' AND c.payout_id IS NULL AND c.available_at < %(cutoff)s
+    AND c.status IN ('pending', 'available') AND c.payout_id IS NULL
+    AND c.available_at < %(cutoff)s AND c.available_at <= %(now)s
   FOR UPDATE OF c
 )
-SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id)
+SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id ORDER BY e.id),
+       array_agg(e.status::text ORDER BY e.id), ptn.partner_id
 FROM eligible e
 JOIN partners_partnership ptn ON ptn.id = e.partnership_id
 LEFT JOIN payouts_partnerpayoutdetails d
   ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
-GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount
+GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount, ptn.partner_id
 HAVING SUM(e.amount) > 0
    AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
 """
-# 2. One payout per sum (a payout that exists already for this run keeps its commissions).
+# 2. One payout per sum (a payout that exists already for this run keeps its commissions),
+#    held with the reason when the partner's payout details are incomplete.
 _CHUNK_PAYOUTS_SQL = f"""
 INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
   partnership_id, amount, currency, commissions_count, status, held_reason, provider,
   provider_reference, failure_reason)
 SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
-       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, 'draft', '', '', '', ''
+       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, s.status,
+       s.held_reason, '', '', ''
 FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
-            %(counts)s::int[]) AS s(partnership_id, currency, total, n)
+            %(counts)s::int[], %(statuses)s::varchar[], %(reasons)s::varchar[])
+     AS s(partnership_id, currency, total, n, status, held_reason)
 ON CONFLICT DO NOTHING
-RETURNING id, partnership_id, currency
+RETURNING id, public_id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
@@ -202,7 +211,6 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
         ).get(pk=run_id)
         if run.status == PayoutRun.Status.COMPLETED:
             return run
-        ledger.commissions_release(vendor_id=vendor.pk)
         partnership_ids = list(
             run.program.partnerships.filter(vendor=vendor)
             .order_by("pk")
@@ -213,9 +221,10 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
         run.partnerships_total = len(partnership_ids)
         run.save(update_fields=["status", "started_at", "partnerships_total", "updated_at"])
     cutoff = dt.datetime.combine(run.period_end, dt.time.min, tzinfo=dt.UTC)
+    now = timezone.now()
     for offset in range(0, len(partnership_ids), CHUNK_SIZE):
         chunk = partnership_ids[offset : offset + CHUNK_SIZE]
-        _run_chunk(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
+        _run_chunk(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now)
         pause = _chunk_pause()
         if pause:
             time.sleep(pause)
@@ -225,6 +234,11 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
             run.status = PayoutRun.Status.COMPLETED
             run.partnerships_done = run.partnerships_total
             run.payouts_created = Payout.objects.for_vendor(vendor).filter(run=run).count()
+            # What the run did not pay (carried forward, or past the period) is released now,
+            # audited as one row for the run; the hourly release task does the same between runs.
+            ledger.commissions_release(
+                vendor_id=vendor.pk, now=now, batch=run.public_id, actor_label="payout run"
+            )
             with connection.cursor() as cursor:
                 cursor.execute(
                     _CARRIED_FORWARD_SQL,
@@ -236,14 +250,15 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
     return run
 
 
-def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime) -> None:
+def _run_chunk(
+    *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
+) -> None:
     with transaction.atomic():
         locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
         if locked.status == PayoutRun.Status.COMPLETED:
             return
-        new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff)
+        new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now)
         if new_ids:
-            _hold_incomplete(vendor=vendor, payout_ids=new_ids)
             event_record_select(
                 vendor=vendor,
                 select_sql=_PAYOUT_EVENTS_SQL,
@@ -255,9 +270,9 @@ def _run_chunk(*, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.d
 
 
 def _chunk_payouts(
-    *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime
+    *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
 ) -> list[int]:
-    """The three statements of one chunk (in the caller's transaction); returns the new
+    """The statements of one chunk (in the caller's transaction); returns the new
     payout ids. Each payout gets exactly the commissions its amount was summed from."""
     with connection.cursor() as cursor:
         cursor.execute(
@@ -266,12 +281,15 @@ def _chunk_payouts(
                 "vendor": vendor.pk,
                 "ptns": chunk,
                 "cutoff": cutoff,
+                "now": now,
                 "threshold": run.program.payout_threshold_amount,
             },
         )
         sums = cursor.fetchall()
         if not sums:
             return []
+        missing = _details_missing(vendor, {row[6] for row in sums})
+        reasons = [_held_reason(missing[row[6]]) for row in sums]
         cursor.execute(
             _CHUNK_PAYOUTS_SQL,
             {
@@ -282,28 +300,51 @@ def _chunk_payouts(
                 "currencies": [row[1] for row in sums],
                 "totals": [row[2] for row in sums],
                 "counts": [row[3] for row in sums],
+                "statuses": [PayoutStatus.HELD if r else PayoutStatus.DRAFT for r in reasons],
+                "reasons": reasons,
             },
         )
-        created = {(ptn, cur): pk for pk, ptn, cur in cursor.fetchall()}
+        created = {(ptn, cur): (pk, public_id) for pk, public_id, ptn, cur in cursor.fetchall()}
     commission_ids: list[int] = []
+    old_statuses: list[str] = []
     payout_ids: list[int] = []
-    for ptn, cur, _total, _n, ids in sums:
-        payout_id = created.get((ptn, cur))
-        if payout_id is not None:
+    payout_public_ids: list[str] = []
+    for ptn, cur, _total, _n, ids, statuses, _partner in sums:
+        payout = created.get((ptn, cur))
+        if payout is not None:
             commission_ids.extend(ids)
-            payout_ids.extend([payout_id] * len(ids))
-    ledger.commission_status_move(
+            old_statuses.extend(statuses)
+            payout_ids.extend([payout[0]] * len(ids))
+            payout_public_ids.extend([payout[1]] * len(ids))
+    # One write per commission (pending or available → in_payout with its payout) and one
+    # audit row per payout listing its commissions, in one statement.
+    moved = ledger.commission_status_move(
         vendor_id=vendor.pk,
-        from_status=CommissionStatus.AVAILABLE,
+        from_status=[CommissionStatus.PENDING, CommissionStatus.AVAILABLE],
         to_status=CommissionStatus.IN_PAYOUT,
-        where_sql="c.id = m.id",
-        params={"ids": commission_ids, "payouts": payout_ids},
+        where_sql="c.id = m.id AND c.payout_id IS NULL",
+        params={
+            "ids": commission_ids,
+            "payouts": payout_ids,
+            "payout_public_ids": payout_public_ids,
+            "old": old_statuses,
+        },
         set_sql=", payout_id = m.payout_id",
-        from_sql="unnest(%(ids)s::bigint[], %(payouts)s::bigint[]) AS m(id, payout_id)",
+        from_sql=(
+            "unnest(%(ids)s::bigint[], %(payouts)s::bigint[], %(payout_public_ids)s::text[],"
+            " %(old)s::text[]) AS m(id, payout_id, payout_public_id, old_status)"
+        ),
+        target_type="payout",
+        target_sql="m.payout_public_id",
+        old_status_sql="m.old_status",
         actor_label="payout run",
         reason=f"Payout run {run.public_id}",
     )
-    return list(created.values())
+    if moved != len(commission_ids):
+        # Cannot happen under the row locks taken with the sums; if it did, a payout would
+        # not equal the sum of its commissions, so the chunk is rolled back instead.
+        raise RuntimeError(f"Payout run {run.public_id}: linked {moved} of {len(commission_ids)}")
+    return [pk for pk, _ in created.values()]
 
 
 def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[str]]:
@@ -318,20 +359,8 @@ def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[st
     return missing
 
 
-def _hold_incomplete(*, vendor: Vendor, payout_ids: list[int]) -> None:
-    payouts = list(
-        Payout.objects.for_vendor(vendor).filter(pk__in=payout_ids).select_related("partnership")
-    )
-    missing = _details_missing(vendor, {p.partnership.partner_id for p in payouts})
-    by_reason: dict[str, list[int]] = {}
-    for p in payouts:
-        needed = missing[p.partnership.partner_id]
-        if needed:
-            by_reason.setdefault("Waiting for the partner's " + ", ".join(needed), []).append(p.pk)
-    for reason, ids in by_reason.items():
-        Payout.objects.for_vendor(vendor).filter(pk__in=ids).update(
-            status=PayoutStatus.HELD, held_reason=reason[:300]
-        )
+def _held_reason(needed: list[str]) -> str:
+    return ("Waiting for the partner's " + ", ".join(needed))[:300] if needed else ""
 
 
 # --- approval and payment -------------------------------------------------------------------
@@ -365,7 +394,7 @@ def payouts_approve(
         needed = missing[p.partnership.partner_id]
         if needed:
             p.status = PayoutStatus.HELD
-            p.held_reason = ("Waiting for the partner's " + ", ".join(needed))[:300]
+            p.held_reason = _held_reason(needed)
             p.save(update_fields=["status", "held_reason", "updated_at"])
             result.held.append(p)
             continue
@@ -429,7 +458,8 @@ def payout_mark_paid(
         from_status=CommissionStatus.IN_PAYOUT,
         to_status=CommissionStatus.PAID,
         where_sql="c.payout_id = %(payout)s",
-        params={"payout": payout.pk},
+        params={"payout": payout.pk, "target": payout.public_id},
+        target_type="payout",
         actor_label=actor_label or (actor.email if actor else "system"),
         reason=f"Payout {payout.public_id} paid",
     )

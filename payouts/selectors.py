@@ -165,6 +165,50 @@ def commission_list(
     return qs.order_by("-occurred_at", "-id")
 
 
+@dataclass(frozen=True)
+class CommissionStatusChange:
+    at: dt.datetime
+    from_status: str
+    to_status: str
+    actor_label: str
+    reason: str
+    via: str  # what the audit row is about: "commission", "payout po_…", "payout_run run_…"
+
+
+def commission_history(*, vendor: Vendor, commission_id: str) -> list[CommissionStatusChange]:
+    """When and why a commission changed status, oldest first, from the audit log: rows about
+    the commission itself (a full reversal) and rows about a payout, run or release batch that
+    moved it among others (``after.commissions`` lists it; ``before.status`` maps it to its
+    previous status). One query."""
+    from partnerhub.audit.models import AuditEntry
+
+    entries = (
+        AuditEntry.objects.for_vendor(vendor)
+        .filter(action="commission.status_changed")
+        .filter(
+            Q(target_type="commission", target_id=commission_id)
+            | Q(after__commissions__contains=[commission_id])
+        )
+        .order_by("created_at", "id")
+    )
+    changes = []
+    for e in entries:
+        before = (e.before or {}).get("status")
+        from_status = before.get(commission_id, "") if isinstance(before, dict) else before
+        via = "commission" if e.target_type == "commission" else f"{e.target_type} {e.target_id}"
+        changes.append(
+            CommissionStatusChange(
+                at=e.created_at,
+                from_status=from_status or "",
+                to_status=(e.after or {}).get("status", ""),
+                actor_label=e.actor_label,
+                reason=e.reason,
+                via=via,
+            )
+        )
+    return changes
+
+
 def commission_plan_list(
     *, vendor: Vendor, filters: dict[str, Any] | None = None
 ) -> QuerySet[CommissionPlan]:

@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
+from django.utils import timezone
 
 from payouts import services
 from payouts.models import Commission, Customer, RevenueEvent
@@ -225,5 +226,60 @@ def test_commission_status_moves_are_audited(vendor, agency):
     assert moved == 1
     commission = Commission.objects.for_vendor(vendor).get()
     assert commission.status == "available"
-    entry = AuditEntry.objects.for_vendor(vendor).get(target_id=commission.public_id)
-    assert (entry.before, entry.after) == ({"status": "pending"}, {"status": "available"})
+    # One row per release batch, listing the commissions it moved and where each came from.
+    entry = AuditEntry.objects.for_vendor(vendor).get(action="commission.status_changed")
+    assert entry.target_type == "commission_release"
+    assert entry.before == {"status": {commission.public_id: "pending"}}
+    assert entry.after == {"status": "available", "count": 1, "commissions": [commission.public_id]}
+    assert entry.reason == "Hold period over."
+
+
+def test_a_release_batch_is_one_audit_row_that_still_answers_per_commission(vendor, agency):
+    from partnerhub.audit.models import AuditEntry
+    from payouts.selectors import commission_history
+
+    _customers(agency, 3)
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice(f"in-{i}", f"c{i}", 10000) for i in range(3)]
+    )
+    assert services.commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31)) == 3
+    assert (
+        AuditEntry.objects.for_vendor(vendor).filter(action="commission.status_changed").count()
+        == 1
+    )
+    for commission in Commission.objects.for_vendor(vendor):
+        [change] = commission_history(vendor=vendor, commission_id=commission.public_id)
+        assert (change.from_status, change.to_status) == ("pending", "available")
+        assert change.reason == "Hold period over."
+        assert change.via.startswith("commission_release ")
+
+
+def test_the_database_refuses_to_pay_a_pending_commission_before_its_hold_is_over(vendor, agency):
+    from payouts.models import Payout, PayoutRun
+
+    _customers(agency, 1)
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[invoice("in-1", "c0", 10000, timezone.now() - dt.timedelta(days=1))],
+    )
+    commission = Commission.objects.for_vendor(vendor).get()  # hold: 30 days, not over
+    run = PayoutRun.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        program=agency.program,
+        period_start=dt.date(2026, 1, 1),
+        period_end=dt.date(2026, 2, 1),
+    )
+    payout = Payout.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        run=run,
+        program=agency.program,
+        partnership=agency,
+        amount=1500,
+        currency=commission.currency,
+    )
+    with (
+        pytest.raises((IntegrityError, InternalError), match="from pending to in_payout"),
+        transaction.atomic(),
+    ):
+        Commission.objects.for_vendor(vendor).update(status="in_payout", payout=payout)
+    assert Commission.objects.for_vendor(vendor).get().status == "pending"

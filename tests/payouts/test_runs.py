@@ -76,7 +76,48 @@ def test_run_pays_each_partnership_the_sum_of_its_available_commissions(
         assert set(linked.values_list("status", flat=True)) == {"in_payout"}
     assert not Payout.objects.for_vendor(other_vendor).exists()
     assert Event.objects.for_vendor(vendor).filter(type="payout.created").count() == 2
-    assert AuditEntry.objects.for_vendor(vendor).filter(after={"status": "in_payout"}).count() == 6
+    # One audit row per payout, listing exactly its commissions (6 commissions, 2 payouts).
+    entries = AuditEntry.objects.for_vendor(vendor).filter(
+        action="commission.status_changed", target_type="payout"
+    )
+    assert entries.count() == 2
+    for entry in entries:
+        payout = Payout.objects.for_vendor(vendor).get(public_id=entry.target_id)
+        linked = sorted(
+            Commission.objects.for_vendor(vendor)
+            .filter(payout=payout)
+            .values_list("public_id", flat=True)
+        )
+        assert entry.after == {"status": "in_payout", "count": len(linked), "commissions": linked}
+        assert entry.before == {"status": dict.fromkeys(linked, "pending")}
+
+
+def test_a_commission_past_its_hold_goes_to_the_payout_in_one_move_and_its_history_says_so(
+    vendor, program, admin
+):
+    from payouts.selectors import commission_history
+
+    a = _partner(program)
+    _earn(vendor, a, [40000], "a")  # 6000
+    commission = Commission.objects.for_vendor(vendor).get()
+    assert commission.status == "pending"  # hold of 0 days: over, but not released yet
+    run = _run(vendor, program)
+    payout = Payout.objects.for_vendor(vendor).get()
+    commission.refresh_from_db()
+    assert (commission.status, commission.payout_id) == ("in_payout", payout.pk)
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="BANK-1")
+
+    history = commission_history(vendor=vendor, commission_id=commission.public_id)
+    assert [(h.from_status, h.to_status) for h in history] == [
+        ("pending", "in_payout"),
+        ("in_payout", "paid"),
+    ]
+    assert history[0].via == f"payout {payout.public_id}"
+    assert history[0].reason == f"Payout run {run.public_id}"
+    assert history[1].reason == f"Payout {payout.public_id} paid"
+    assert history[0].at <= history[1].at
+    assert commission_history(vendor=vendor, commission_id="com_unknown") == []
 
 
 def test_sums_below_the_threshold_are_carried_forward_to_the_next_run(vendor, program):
@@ -85,6 +126,10 @@ def test_sums_below_the_threshold_are_carried_forward_to_the_next_run(vendor, pr
     first = _run(vendor, program, "2026-01")
     assert first.carried_forward == 1
     assert not Payout.objects.for_vendor(vendor).exists()
+    # released at the end of the run (audited as one row for the run), not paid
+    assert Commission.objects.for_vendor(vendor).get().status == "available"
+    release = AuditEntry.objects.for_vendor(vendor).get(target_type="commission_release")
+    assert (release.target_id, release.after["count"]) == (first.public_id, 1)
     services.revenue_events_ingest(
         vendor=vendor, items=[invoice("s-next", "s-cus", 20000, T0 + dt.timedelta(days=31))]
     )

@@ -47,7 +47,11 @@ def test_refund_during_a_payout_run_chunk_is_not_a_server_error(
         try:
             with vendor_scope(vendor), transaction.atomic():
                 runs._chunk_payouts(
-                    vendor=vendor, run=run, chunk=[ptn.pk], cutoff=T0 + dt.timedelta(days=30)
+                    vendor=vendor,
+                    run=run,
+                    chunk=[ptn.pk],
+                    cutoff=T0 + dt.timedelta(days=30),
+                    now=T0 + dt.timedelta(days=30),
                 )
                 linked.set()
                 release.wait(10)
