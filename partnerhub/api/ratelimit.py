@@ -64,8 +64,10 @@ def _redis() -> redis.Redis:
 _limits: dict[int, tuple[int, float]] = {}
 
 
+@cache
 def _token_bucket(client: redis.Redis) -> Any:
-    """The script object: ``EVALSHA`` (one round trip), loading the script on first use."""
+    """The script object: ``EVALSHA`` (one round trip), loading the script on first use.
+    Cached per client (itself cached), so a request does not hash the script again."""
     return client.register_script(BUCKET_SCRIPT_LUA)
 
 
