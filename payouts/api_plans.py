@@ -1,9 +1,10 @@
 """API of commission plans: ``/api/v1/commission-plans`` (list, retrieve, create, partial
-update, ``/{id}/deactivate``), tiers nested. Admins write (plans are money); managers and
-viewers read. Thin: parse, call one service or selector, render."""
+update, ``/{id}/deactivate``, ``/{id}/reactivate``), tiers nested. Admins write (plans are
+money); managers and viewers read. Thin: parse, call one service or selector, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
@@ -161,10 +162,20 @@ class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ve
     @action(detail=True, methods=["post"])
     def deactivate(self, request: Request, commission_plan_id: str) -> Response:
         """Stop the plan paying for revenue computed from now on (its commissions stay)."""
-        plan = self.get_object()
+        return self._switch(request, plans.commission_plan_deactivate)
+
+    @extend_schema(request=DeactivateInputSerializer, responses=CommissionPlanOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, commission_plan_id: str) -> Response:
+        """Switch a deactivated plan back on for revenue computed from now on. While another
+        active plan of its kind pays the same program and persona, 400 on `kind`."""
+        return self._switch(request, plans.commission_plan_reactivate)
+
+    def _switch(self, request: Request, service: Callable[..., CommissionPlan]) -> Response:
+        plan = self.get_object()  # 404 before reading the body
         data = DeactivateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        plan = plans.commission_plan_deactivate(
+        plan = service(
             vendor=self.vendor,
             plan_id=plan.public_id,
             reason=data.validated_data.get("reason", ""),

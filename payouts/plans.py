@@ -383,7 +383,6 @@ def commission_plan_update(
     return plan
 
 
-@transaction.atomic
 def commission_plan_deactivate(
     *,
     vendor: Vendor,
@@ -395,23 +394,65 @@ def commission_plan_deactivate(
     """Stop a plan paying: revenue events computed from now on earn nothing under it. Its
     commissions stay in the ledger (and are still reversed by refunds). Deactivating an
     inactive plan changes nothing."""
-    plan = (
-        CommissionPlan.objects.for_vendor(vendor)
-        .select_for_update()
-        .filter(public_id=plan_id)
-        .first()
+    return _plan_switch(
+        vendor=vendor,
+        plan_id=plan_id,
+        active=False,
+        reason=reason,
+        actor=actor,
+        actor_label=actor_label,
     )
+
+
+def commission_plan_reactivate(
+    *,
+    vendor: Vendor,
+    plan_id: str,
+    reason: str = "",
+    actor: User | None = None,
+    actor_label: str = "",
+) -> CommissionPlan:
+    """Switch a deactivated plan back on: revenue events computed from now on earn under it
+    again, at its current rate and tiers (events computed while it was off are not
+    recomputed). Refused while another active plan of its kind pays the same program and
+    persona. Reactivating an active plan changes nothing."""
+    return _plan_switch(
+        vendor=vendor,
+        plan_id=plan_id,
+        active=True,
+        reason=reason,
+        actor=actor,
+        actor_label=actor_label,
+    )
+
+
+@transaction.atomic
+def _plan_switch(
+    *,
+    vendor: Vendor,
+    plan_id: str,
+    active: bool,
+    reason: str,
+    actor: User | None,
+    actor_label: str,
+) -> CommissionPlan:
+    plan = CommissionPlan.objects.for_vendor(vendor).filter(public_id=plan_id).first()
     if plan is None:
         raise ValidationError({"plan": "Unknown commission plan."})
-    if not plan.is_active:
+    # The program row first, as in create and update: it serialises the twin check.
+    _locked_program(vendor=vendor, program_id=plan.program.public_id)
+    plan = CommissionPlan.objects.for_vendor(vendor).select_for_update().get(pk=plan.pk)
+    if plan.is_active == active:
         return plan
     tiers = _current_tiers(plan)
     before = commission_plan_data(plan, tiers)
-    plan.is_active = False
+    plan.is_active = active
+    if active:
+        _check_no_twin(plan)
     plan.save(update_fields=["is_active", "updated_at"])
     _record(
         vendor=vendor,
-        action="commission_plan.deactivated",
+        action="commission_plan.reactivated" if active else "commission_plan.deactivated",
         plan=plan,
         before=before,
         after=commission_plan_data(plan, tiers),

@@ -44,6 +44,11 @@ urlpatterns = [
         name="plan_deactivate",
     ),
     path(
+        "<slug:vendor_slug>/commission-plans/<str:commission_plan_id>/reactivate/",
+        views_plans.CommissionPlanReactivateView.as_view(),
+        name="plan_reactivate",
+    ),
+    path(
         "<slug:vendor_slug>/payout-details/",
         views.PayoutDetailsListView.as_view(),
         name="payout_details",

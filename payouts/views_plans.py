@@ -249,6 +249,7 @@ class CommissionPlanDeactivateView(VendorDashboardView):
     # Forms that change money are admin pages; managers and viewers read the list.
     read_role = Role.ADMIN
     write_role = Role.ADMIN
+    done = "deactivated"
 
     def _plan(self) -> CommissionPlan:
         plan = (
@@ -265,15 +266,33 @@ class CommissionPlanDeactivateView(VendorDashboardView):
         context["plan"] = self._plan()
         return context
 
+    def _switch(self, plan: CommissionPlan, reason: str) -> None:
+        plans.commission_plan_deactivate(
+            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.membership.user
+        )
+
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         plan = self._plan()
         if request.POST.get("confirm") != "yes":
             return self.render_to_response(self.get_context_data(), status=400)
-        plans.commission_plan_deactivate(
-            vendor=self.vendor,
-            plan_id=plan.public_id,
-            reason=request.POST.get("reason", "")[:500],
-            actor=self.membership.user,
-        )
-        messages.success(request, f"Commission plan {plan.name} deactivated.")
+        try:
+            self._switch(plan, request.POST.get("reason", "")[:500])
+        except ValidationError as exc:
+            context = self.get_context_data()
+            context["errors"] = [m for ms in exc.message_dict.values() for m in ms]
+            return self.render_to_response(context, status=400)
+        messages.success(request, f"Commission plan {plan.name} {self.done}.")
         return redirect(_list_url(self.vendor.slug, plan))
+
+
+class CommissionPlanReactivateView(CommissionPlanDeactivateView):
+    """GET: what reactivating means, and a confirmation button. POST: reactivate (refused,
+    with the reason, while an active twin pays the same program and persona)."""
+
+    template_name = "payouts/plan_reactivate.html"
+    done = "reactivated"
+
+    def _switch(self, plan: CommissionPlan, reason: str) -> None:
+        plans.commission_plan_reactivate(
+            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.membership.user
+        )

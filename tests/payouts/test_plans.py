@@ -309,6 +309,57 @@ def test_deactivated_plan_pays_nothing_more_but_its_commissions_stay(vendor, pro
     ]
 
 
+def test_reactivated_plan_pays_again_from_then_on_and_the_audit_says_who_and_why(
+    vendor, program, admin
+):
+    plan = _percent_plan(vendor, program)
+    CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    plans.commission_plan_deactivate(vendor=vendor, plan_id=plan.public_id)
+    off_month = T0 + dt.timedelta(days=31)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, off_month)])
+    plans.commission_plan_reactivate(
+        vendor=vendor, plan_id=plan.public_id, reason="Promo over", actor=admin
+    )
+    plans.commission_plan_reactivate(vendor=vendor, plan_id=plan.public_id)  # no-op
+    on_month = T0 + dt.timedelta(days=62)
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c1", 4999, on_month)])
+    # 15% of 100.00 = 1500; nothing for in-2 (plan off); 15% of 49.99 = 7.4985 -> 750.
+    assert amounts(vendor) == [1500, 750]
+    entries = AuditEntry.objects.for_vendor(vendor).filter(action="commission_plan.reactivated")
+    assert [
+        (e.before["is_active"], e.after["is_active"], e.reason, e.actor_user) for e in entries
+    ] == [(False, True, "Promo over", admin)]
+    assert Event.objects.for_vendor(vendor).filter(type="commission_plan.reactivated").count() == 1
+
+
+def test_reactivation_is_refused_while_an_active_twin_pays_the_same_program(vendor, program):
+    old = _percent_plan(vendor, program)
+    plans.commission_plan_deactivate(vendor=vendor, plan_id=old.public_id)
+    new = _percent_plan(vendor, program, name="20% recurring", rate="0.2")
+    with pytest.raises(ValidationError) as exc:
+        plans.commission_plan_reactivate(vendor=vendor, plan_id=old.public_id)
+    assert new.public_id in exc.value.message_dict["kind"][0]
+    old.refresh_from_db()
+    assert not old.is_active
+    assert (
+        not AuditEntry.objects.for_vendor(vendor)
+        .filter(action="commission_plan.reactivated")
+        .exists()
+    )
+
+
+def test_reactivating_another_vendors_plan_is_unknown(vendor, other_vendor, program):
+    foreign = ProgramFactory(vendor=other_vendor)
+    plan = _percent_plan(other_vendor, foreign)
+    plans.commission_plan_deactivate(vendor=other_vendor, plan_id=plan.public_id)
+    with pytest.raises(ValidationError) as exc:
+        plans.commission_plan_reactivate(vendor=vendor, plan_id=plan.public_id)
+    assert "plan" in exc.value.message_dict
+    plan.refresh_from_db()
+    assert not plan.is_active
+
+
 # --- API ------------------------------------------------------------------------------------
 
 
@@ -366,6 +417,9 @@ def test_api_admin_creates_lists_updates_and_deactivates_plans(
     assert off.json()["is_active"] is False
     inactive = api.get("/api/v1/commission-plans", {"is_active": "false"}).json()["results"]
     assert [p["id"] for p in inactive] == [created["id"]]
+    on = api.post(f"{url}/reactivate", {"reason": "back"}, format="json")
+    assert on.status_code == 200, on.content
+    assert on.json()["is_active"] is True
 
 
 def test_api_refuses_bad_input_with_the_field(vendor, other_vendor, program, api_client_for):
@@ -394,6 +448,7 @@ def test_api_managers_and_viewers_read_plans_but_cannot_write(vendor, program, a
         url = f"/api/v1/commission-plans/{plan.public_id}"
         assert api.patch(url, {"rate": "0.5"}, format="json").status_code == 403
         assert api.post(f"{url}/deactivate").status_code == 403
+        assert api.post(f"{url}/reactivate").status_code == 403
     plan.refresh_from_db()
     assert (plan.rate, plan.is_active) == (Decimal("0.150000"), True)
 
@@ -490,6 +545,19 @@ def test_admin_edits_and_deactivates_after_confirmation(vendor, program, admin, 
     assert client.post(deactivate, {"confirm": "yes", "reason": "old"}).status_code == 302
     plan.refresh_from_db()
     assert not plan.is_active
+    listing = client.get(f"/app/{vendor.slug}/commission-plans/").content.decode()
+    reactivate = f"/app/{vendor.slug}/commission-plans/{plan.public_id}/reactivate/"
+    assert reactivate in listing
+    assert "Yes, reactivate" in client.get(reactivate).content.decode()
+    assert client.post(reactivate, {}).status_code == 400  # no confirmation given
+    twin = _percent_plan(vendor, program, name="Twin")
+    refused = client.post(reactivate, {"confirm": "yes"})
+    assert refused.status_code == 400
+    assert twin.public_id in refused.content.decode()  # says which plan is in the way
+    plans.commission_plan_deactivate(vendor=vendor, plan_id=twin.public_id)
+    assert client.post(reactivate, {"confirm": "yes", "reason": "back"}).status_code == 302
+    plan.refresh_from_db()
+    assert plan.is_active
 
 
 def test_manager_reads_plans_but_cannot_edit_them(vendor, program, manager, client_for):
