@@ -231,6 +231,25 @@ def commission_plan_list(
     return qs.order_by("program__name", "-is_active", "name", "id")
 
 
+def program_has_money(*, vendor: Vendor, program: Any) -> str | None:
+    """The currency the program's ledger is in, if it has revenue events or commissions
+    (any status), else None: amounts in minor units mean nothing in another currency."""
+    event = (
+        RevenueEvent.objects.for_vendor(vendor)
+        .filter(partnership__program=program)
+        .values_list("currency", flat=True)
+        .first()
+    )
+    if event is not None:
+        return event
+    return (
+        Commission.objects.for_vendor(vendor)
+        .filter(partnership__program=program)
+        .values_list("currency", flat=True)
+        .first()
+    )
+
+
 def commission_plans_active_count(*, vendor: Vendor, program: Any) -> int:
     return CommissionPlan.objects.for_vendor(vendor).filter(program=program, is_active=True).count()
 

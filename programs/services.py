@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from partnerhub.tenancy.models import Vendor
+from payouts import selectors as payout_selectors
 from programs.models import (
     Certification,
     Course,
@@ -94,6 +95,18 @@ def program_update(*, vendor: Vendor, program_id: str, **fields: Any) -> Program
     program = Program.objects.for_vendor(vendor).select_for_update().get(public_id=program_id)
     if "application_fields" in fields:
         validate_application_fields(fields["application_fields"])
+    new_currency = fields.get("currency")
+    if new_currency and new_currency != program.currency:
+        # Revenue, commissions, bounties, caps and the payout threshold are minor units of
+        # the program's currency: once money is recorded, a switch would reprice it all.
+        held = payout_selectors.program_has_money(vendor=vendor, program=program)
+        if held is not None:
+            raise ValidationError(
+                {
+                    "currency": f"The program already has revenue or commissions in {held}; "
+                    "its currency cannot change. Create a new program for another currency."
+                }
+            )
     _assign(program, fields)
     return _save(program, unique_field="slug", unique_message="Another program uses this address.")
 

@@ -615,3 +615,28 @@ def test_plan_list_filters_export_and_the_program_page_links_to_it(
     program_page = client.get(f"/app/{vendor.slug}/programs/{program.public_id}/")
     assert f"{base}?program={program.public_id}" in program_page.content.decode()
     assert "1 active plan pays" in program_page.content.decode()
+
+
+# --- the program's currency -----------------------------------------------------------------
+
+
+def test_program_currency_is_fixed_once_it_has_revenue_but_free_before(
+    vendor, program, api_client_for
+):
+    api = api_client_for(vendor, Role.ADMIN)
+    url = f"/api/v1/programs/{program.public_id}"
+    # No money yet: a typo in the currency can still be corrected.
+    assert api.patch(url, {"currency": "EUR"}, format="json").status_code == 200
+    assert api.patch(url, {"currency": "USD"}, format="json").status_code == 200
+    _percent_plan(vendor, program)
+    CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
+    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    refused = api.patch(url, {"currency": "EUR", "name": "Renamed"}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "currency"
+    assert "USD" in refused.json()["error"]["message"]
+    program.refresh_from_db()
+    assert (program.currency, program.name) == ("USD", "Agency referral")  # nothing written
+    # Naming the same currency again, or changing something else, is fine.
+    same = api.patch(url, {"currency": "USD", "name": "Renamed"}, format="json")
+    assert same.status_code == 200
