@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from partnerhub.api.base import BulkRateLimitMixin, VendorViewSet
 from partnerhub.api.lean import ValuesListMixin
+from partnerhub.api.renderers import FastJSONRenderer
 from partnerhub.tenancy.models import Role
 from payouts import runs, services
 from payouts.models import (
@@ -417,7 +418,8 @@ class RevenueEventViewSet(
         responses={200: BulkResultSerializer},
         examples=[_BULK_EXAMPLE],
     )
-    @action(detail=False, methods=["post"])
+    # orjson writes the 1,000 per-item results (the body has no floats: see the renderer).
+    @action(detail=False, methods=["post"], renderer_classes=[FastJSONRenderer])
     def bulk(self, request: Request) -> Response:
         """Up to 1,000 events; each item is stored, a duplicate, or refused with its reason
         (the valid items are kept)."""

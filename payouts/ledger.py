@@ -200,10 +200,13 @@ def commissions_compute(
     vendor_id: int,
     event_ids: Sequence[int] | None = None,
     id_range: tuple[int, int] | None = None,
+    with_clawbacks: bool = True,
 ) -> list[int]:
     """Create the missing commissions (invoices first, then clawbacks) of the given revenue
     events, or of the vendor's events with ids in ``id_range``. Returns the new commission
-    ids. Re-run safe; runs in the caller's transaction."""
+    ids. Re-run safe; runs in the caller's transaction. ``with_clawbacks=False`` skips the refund
+    statement: for a caller that knows the events hold no refund or chargeback (ingestion of
+    a batch of invoices), where it would find nothing."""
     lo, hi = id_range or (0, -1)
     params: dict[str, Any] = {
         "vendor": vendor_id,
@@ -214,6 +217,8 @@ def commissions_compute(
     }
     by_ids = id_range is None
     created = _run(_INVOICE_COMMISSIONS_BY_IDS_SQL if by_ids else _INVOICE_COMMISSIONS_SQL, params)
+    if not with_clawbacks:
+        return created
     with connection.cursor() as cursor:
         cursor.execute(_CLAWBACKS_SQL, params)
         rows = cursor.fetchall()

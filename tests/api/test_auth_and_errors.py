@@ -144,6 +144,46 @@ def test_a_nul_character_anywhere_in_the_body_is_a_400(vendor, api_client_for):
     assert vendor.name == "Acme Analytics"
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ('{"name": "Acme"', "application/json"),  # truncated
+        ('{"name": NaN}', "application/json"),  # not JSON (DRF's strict mode)
+        ('{"name": "Acme\\u0000"}', "application/json; charset=latin-1"),  # NUL, not UTF-8
+    ],
+)
+def test_a_body_the_json_parser_refuses_is_a_400_and_changes_nothing(
+    vendor, api_client_for, body, content_type
+):
+    response = api_client_for(vendor).generic(
+        "PATCH", "/api/v1/vendor", body.encode("latin-1"), content_type=content_type
+    )
+    assert_error(response, 400, code="parse_error")
+    vendor.refresh_from_db()
+    assert vendor.name == "Acme Analytics"
+
+
+def test_json_beyond_what_orjson_reads_is_parsed_as_drf_does(vendor, api_client_for):
+    """An integer wider than 64 bits and a lone surrogate are valid JSON that orjson does
+    not read: the request is answered as before (the amount refused with its reason, the
+    surrogate refused by the field), not failed as a parse error."""
+    client = api_client_for(vendor)
+    response = client.generic(
+        "PATCH", "/api/v1/vendor", '{"name": "\\ud800"}', content_type="application/json"
+    )
+    assert_error(response, 400, code="surrogate_characters_not_allowed", field="name")
+    body = (
+        '{"items": [{"external_id": "big", "customer": "c", "amount": 100000000000000000000,'
+        ' "currency": "USD", "occurred_at": "2026-01-05T12:00:00Z"}]}'
+    )
+    response = client.generic(
+        "POST", "/api/v1/revenue-events/bulk", body, content_type="application/json"
+    )
+    assert response.status_code == 200, response.content
+    result = response.json()["results"][0]
+    assert (result["outcome"], result["field"]) == ("refused", "amount")
+
+
 def test_authentication_loads_the_key_and_its_vendor_as_the_orm_would_in_one_query(
     vendor, django_assert_num_queries
 ):

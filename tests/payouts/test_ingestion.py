@@ -187,3 +187,56 @@ def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_e
         vendor=vendor, items=[refund("r-1", "ann", 6000, "inv-1")]
     )
     assert (again.results[0].outcome, again.results[0].id) == ("duplicate", r1.public_id)
+
+
+def test_a_customer_shows_its_first_invoice_date_and_the_mrr_of_its_latest_invoice(
+    vendor, other_vendor
+):
+    """Invoices may arrive out of order and across requests: the customer's first paid date
+    is its earliest invoice, its MRR that of its latest one (the later stored of two at the
+    same moment); refunds change neither; other customers are left alone."""
+    program = ProgramFactory(vendor=vendor, currency="USD")
+    partnership = PartnershipFactory(program=program)
+    ann = CustomerFactory(partnership=partnership, external_id="ann")
+    bob = CustomerFactory(partnership=partnership, external_id="bob")
+    other = CustomerFactory(vendor=other_vendor, partnership=None, external_id="ann")
+    day = dt.timedelta(days=1)
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("a-mar", "ann", 3000, T0 + 60 * day)]
+    )
+    ann.refresh_from_db()
+    assert (ann.status, ann.first_paid_at, ann.mrr_amount) == ("active", T0 + 60 * day, 3000)
+    report = services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice("a-jan", "ann", 1000, T0),  # earlier than the stored one
+            # an annual invoice a month later: 12000 // 12 = 1000 per month
+            invoice(
+                "a-apr",
+                "ann",
+                12000,
+                T0 + 90 * day,
+                period_start="2026-04-01",
+                period_end="2027-04-01",
+            ),
+            refund("a-refund", "ann", 500, of="a-mar", when=T0 + 95 * day),
+        ],
+    )
+    assert [r.outcome for r in report.results] == ["stored", "stored", "stored"]
+    ann.refresh_from_db()
+    assert (ann.first_paid_at, ann.mrr_amount, ann.mrr_currency) == (T0, 1000, "USD")
+    # Two invoices at the same moment: the one stored last sets the MRR.
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[invoice("a-may-1", "ann", 4000, T0 + 120 * day)],
+    )
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[invoice("a-may-2", "ann", 5000, T0 + 120 * day)],
+    )
+    ann.refresh_from_db()
+    assert (ann.first_paid_at, ann.mrr_amount) == (T0, 5000)
+    bob.refresh_from_db()
+    other.refresh_from_db()
+    assert (bob.status, bob.first_paid_at, bob.mrr_amount) == ("lead", None, 0)
+    assert (other.first_paid_at, other.mrr_amount) == (None, 0)
