@@ -23,7 +23,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journey.metric_sources import ledger_source
@@ -137,8 +137,7 @@ def _days(a: dt.datetime, b: dt.datetime) -> float:
 
 @dataclass
 class _Row:
-    key: str
-    label: str
+    groups: dict[str, tuple[str, str]]  # grouping → (key, label)
     stage: str
     created_at: dt.datetime
     approved_at: dt.datetime | None
@@ -149,7 +148,6 @@ class _Row:
 def _funnel_rows(
     *,
     vendor: Vendor,
-    group_by: str,
     program_id: str | None,
     persona_id: str | None,
     join_source_id: str | None,
@@ -180,7 +178,6 @@ def _funnel_rows(
     values = (
         queryset.order_by()
         .annotate(
-            cohort=TruncMonth("created_at"),
             target=Coalesce(
                 F("persona__activation_target_days"), F("program__activation_target_days")
             ),
@@ -194,7 +191,6 @@ def _funnel_rows(
             "approved_at",
             "target",
             "initial_stage",
-            "cohort",
             "program__public_id",
             "program__name",
             "persona__public_id",
@@ -204,20 +200,25 @@ def _funnel_rows(
             *first_entry,
         )
     )
+    # One pass builds the rows of every grouping (the funnel page shows three of them).
+    # The join month is cut in Python in the current (vendor's) time zone, as TruncMonth
+    # would, without a converted datetime per row.
+    zone = timezone.get_current_timezone()
+    entry_columns = [(s, f"entry_{s}") for s in STAGE_ORDER]
     rows = []
     for v in values:
-        if group_by == "all":
-            key, label = "all", "All partnerships"
-        elif group_by == "cohort":
-            key = label = v["cohort"].strftime("%Y-%m")
-        else:
-            key = v[f"{group_by}__public_id"] or "none"
-            label = v[f"{group_by}__name"] or "None"
-        entries = {s: v[f"entry_{s}"] for s in STAGE_ORDER if v[f"entry_{s}"] is not None}
+        cohort = v["created_at"].astimezone(zone).strftime("%Y-%m")
+        groups = {"all": ("all", "All partnerships"), "cohort": (cohort, cohort)}
+        for grouping in ("program", "persona", "join_source"):
+            groups[grouping] = (
+                v[f"{grouping}__public_id"] or "none",
+                v[f"{grouping}__name"] or "None",
+            )
+        entries = {s: v[column] for s, column in entry_columns if v[column] is not None}
         initial = v["initial_stage"] or v["stage"]
         entries.setdefault(initial, v["created_at"])
         rows.append(
-            _Row(key, label, v["stage"], v["created_at"], v["approved_at"], v["target"], entries)
+            _Row(groups, v["stage"], v["created_at"], v["approved_at"], v["target"], entries)
         )
     return rows
 
@@ -273,17 +274,46 @@ def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def funnel(
+def funnels(
     *,
     vendor: Vendor,
-    group_by: str = "all",
+    group_bys: Iterable[str],
     program_id: str | None = None,
     persona_id: str | None = None,
     join_source_id: str | None = None,
     joined_from: dt.date | None = None,
     joined_to: dt.date | None = None,
     now: dt.datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> dict[str, list[dict[str, Any]]]:
+    """``funnel`` for several groupings of the same partnerships, reading them once."""
+    group_bys = list(group_bys)
+    for group_by in group_bys:
+        if group_by not in GROUPINGS:
+            raise ValueError(group_by)
+    now = now or timezone.now()
+    rows = _funnel_rows(
+        vendor=vendor,
+        program_id=program_id,
+        persona_id=persona_id,
+        join_source_id=join_source_id,
+        joined_from=joined_from,
+        joined_to=joined_to,
+    )
+    out = {}
+    for group_by in group_bys:
+        groups: dict[str, list[_Row]] = {}
+        labels: dict[str, str] = {}
+        for row in rows:
+            key, labels[key] = row.groups[group_by]
+            groups.setdefault(key, []).append(row)
+        out[group_by] = [
+            {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
+            for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
+        ]
+    return out
+
+
+def funnel(*, vendor: Vendor, group_by: str = "all", **options: Any) -> list[dict[str, Any]]:
     """Funnel figures per group (one SQL query), for partnerships that joined in the period.
 
     - ``stages``: partnerships per stage now; ``reached``: partnerships that ever reached each
@@ -293,25 +323,8 @@ def funnel(
       p90, percentile_cont); ``approval_to_activation_days`` likewise from approval;
     - ``activated_within_target``: approved partnerships activated within their activation
       target, among those activated in time or whose target date has passed.
+
+    ``options``: the period and filters of ``funnels`` (program, persona, join source,
+    joined from/to, now).
     """
-    if group_by not in GROUPINGS:
-        raise ValueError(group_by)
-    now = now or timezone.now()
-    rows = _funnel_rows(
-        vendor=vendor,
-        group_by=group_by,
-        program_id=program_id,
-        persona_id=persona_id,
-        join_source_id=join_source_id,
-        joined_from=joined_from,
-        joined_to=joined_to,
-    )
-    groups: dict[str, list[_Row]] = {}
-    labels: dict[str, str] = {}
-    for row in rows:
-        groups.setdefault(row.key, []).append(row)
-        labels[row.key] = row.label
-    return [
-        {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
-        for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
-    ]
+    return funnels(vendor=vendor, group_bys=[group_by], **options)[group_by]
