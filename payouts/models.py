@@ -80,7 +80,13 @@ class Customer(TenantModel):
                 fields=["vendor", "external_id"], name="payouts_customer_vendor_external_uniq"
             ),
         ]
-        indexes = [models.Index(fields=["vendor", "partnership", "status"])]
+        indexes = [
+            models.Index(fields=["vendor", "partnership", "status"]),
+            # The customers page order (newest first): a page is an index range, not a sort
+            # of every customer of the vendor. created_at never changes, so the MRR updates
+            # of ingestion stay HOT.
+            models.Index(fields=["vendor", "created_at", "id"], name="payouts_cus_vendor_created"),
+        ]
 
     def __str__(self) -> str:
         return self.external_id
