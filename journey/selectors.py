@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     DateTimeField,
     DurationField,
@@ -34,6 +35,7 @@ from partners.models import Partnership
 
 # Partners in Investment or Devotion with no revenue for this many months are *slipping*.
 SLIPPING_AFTER_MONTHS = 2
+_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the last revenue of a never-paid partner
 
 
 def partnership_transitions(
@@ -107,8 +109,13 @@ def slipping_partnerships(
     return (
         Partnership.objects.for_vendor(vendor)
         .filter(status=Partnership.Status.APPROVED, stage__in=[Stage.INVESTMENT, Stage.DEVOTION])
-        .annotate(last_revenue_at=last_at)
-        .filter(Q(last_revenue_at__isnull=True) | Q(last_revenue_at__lt=cutoff))
+        .annotate(
+            last_revenue_at=last_at,
+            quiet_since=Coalesce(F("last_revenue_at"), Value(_NEVER)),
+        )
+        # One comparison, so PostgreSQL runs the per-partnership look-up once per row, not
+        # once for IS NULL and again for the date (never-paid counts as quiet since forever).
+        .filter(quiet_since__lt=cutoff)
         .select_related("partner", "program", "persona")
         .order_by("id")
     )
@@ -154,16 +161,6 @@ def _funnel_rows(
     joined_from: dt.date | None,
     joined_to: dt.date | None,
 ) -> list[_Row]:
-    transitions = StageTransition.objects.for_vendor(vendor).filter(partnership_id=OuterRef("pk"))
-    first_entry = {
-        f"entry_{s}": Subquery(
-            transitions.filter(to_stage=s)
-            .values("partnership_id")
-            .annotate(first=Min("at"))
-            .values("first")[:1]
-        )
-        for s in STAGE_ORDER
-    }
     queryset = Partnership.objects.for_vendor(vendor)
     if program_id:
         queryset = queryset.filter(program__public_id=program_id)
@@ -175,51 +172,63 @@ def _funnel_rows(
         queryset = queryset.filter(created_at__date__gte=joined_from)
     if joined_to:
         queryset = queryset.filter(created_at__date__lte=joined_to)
-    values = (
-        queryset.order_by()
-        .annotate(
-            target=Coalesce(
-                F("persona__activation_target_days"), F("program__activation_target_days")
-            ),
-            initial_stage=Subquery(transitions.order_by("at", "id").values("from_stage")[:1]),
-            **first_entry,
-        )
-        .values(
-            "id",
-            "stage",
-            "created_at",
-            "approved_at",
-            "target",
-            "initial_stage",
-            "program__public_id",
-            "program__name",
-            "persona__public_id",
-            "persona__name",
-            "join_source__public_id",
-            "join_source__name",
-            *first_entry,
-        )
+    values = queryset.order_by().values_list(
+        "id",
+        "stage",
+        "created_at",
+        "approved_at",
+        Coalesce(F("persona__activation_target_days"), F("program__activation_target_days")),
+        "program__public_id",
+        "program__name",
+        "persona__public_id",
+        "persona__name",
+        "join_source__public_id",
+        "join_source__name",
     )
+    # The history of those partnerships in one grouped pass over the vendor's transitions
+    # (per partnership: the first entry into each stage, and the stage it started from),
+    # instead of six correlated look-ups per partnership.
+    history = {
+        h["partnership_id"]: h
+        for h in StageTransition.objects.for_vendor(vendor)
+        .filter(partnership_id__in=queryset.values("id"))
+        .values("partnership_id")
+        .annotate(
+            initial=ArrayAgg("from_stage", order_by=("at", "id")),
+            **{s: Min("at", filter=Q(to_stage=s)) for s in STAGE_ORDER},
+        )
+        .order_by()
+    }
     # One pass builds the rows of every grouping (the funnel page shows three of them).
     # The join month is cut in Python in the current (vendor's) time zone, as TruncMonth
-    # would, without a converted datetime per row.
+    # would.
     zone = timezone.get_current_timezone()
-    entry_columns = [(s, f"entry_{s}") for s in STAGE_ORDER]
     rows = []
-    for v in values:
-        cohort = v["created_at"].astimezone(zone).strftime("%Y-%m")
-        groups = {"all": ("all", "All partnerships"), "cohort": (cohort, cohort)}
-        for grouping in ("program", "persona", "join_source"):
-            groups[grouping] = (
-                v[f"{grouping}__public_id"] or "none",
-                v[f"{grouping}__name"] or "None",
-            )
-        entries = {s: v[column] for s, column in entry_columns if v[column] is not None}
-        initial = v["initial_stage"] or v["stage"]
-        entries.setdefault(initial, v["created_at"])
-        rows.append(
-            _Row(groups, v["stage"], v["created_at"], v["approved_at"], v["target"], entries)
-        )
+    for (
+        pk,
+        stage,
+        created_at,
+        approved_at,
+        target,
+        program_id_,
+        program_name,
+        persona_id_,
+        persona_name,
+        source_id,
+        source_name,
+    ) in values:
+        cohort = created_at.astimezone(zone).strftime("%Y-%m")
+        groups = {
+            "all": ("all", "All partnerships"),
+            "cohort": (cohort, cohort),
+            "program": (program_id_ or "none", program_name or "None"),
+            "persona": (persona_id_ or "none", persona_name or "None"),
+            "join_source": (source_id or "none", source_name or "None"),
+        }
+        h = history.get(pk)
+        entries = {s: h[s] for s in STAGE_ORDER if h[s] is not None} if h else {}
+        entries.setdefault(h["initial"][0] if h else stage, created_at)
+        rows.append(_Row(groups, stage, created_at, approved_at, target, entries))
     return rows
 
 
