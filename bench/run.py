@@ -462,7 +462,8 @@ def _page_time(client: Client, url: str) -> tuple[float, int]:
 
 
 def dashboard_pages(vendor: Vendor) -> dict[str, str]:
-    """The main vendor pages (tests/browser/test_page_tour.py), one row each in the table.
+    """The main vendor pages (tests/browser/test_page_tour.py), one row each in the table
+    (labels distinct from the other benchmarks' rows: the results share one dict).
     The partnership is the one with the most customers (the heaviest detail page); the
     payout run is the one ``bench_dashboard`` makes for the vendor's program."""
     base = f"/app/{vendor.slug}"
@@ -477,16 +478,16 @@ def dashboard_pages(vendor: Vendor) -> dict[str, str]:
     pages = {
         "dashboard home": f"{base}/",
         "partnership list": f"{base}/partnerships/",
-        "partnership detail": f"{base}/partnerships/{heaviest}/",
-        "applications": f"{base}/applications/",
+        "partnership page": f"{base}/partnerships/{heaviest}/",
+        "applications list": f"{base}/applications/",
         "journey funnel": f"{base}/journey/",
         "journey at risk": f"{base}/journey/at-risk/",
-        "customers": f"{base}/customers/",
-        "commissions": f"{base}/commissions/",
-        "payout runs": f"{base}/payout-runs/",
+        "customers list": f"{base}/customers/",
+        "commissions list": f"{base}/commissions/",
+        "payout runs list": f"{base}/payout-runs/",
     }
     if run is not None:
-        pages["payout run"] = f"{base}/payout-runs/{run.public_id}/"
+        pages["payout run page"] = f"{base}/payout-runs/{run.public_id}/"
     return pages
 
 
