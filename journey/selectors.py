@@ -142,14 +142,51 @@ def _days(a: dt.datetime, b: dt.datetime) -> float:
     return (b - a).total_seconds() / 86400
 
 
+_RANK = {s: i for i, s in enumerate(STAGE_ORDER)}
+_STEP_PAIRS = [(a, b, f"{a}_to_{b}") for a, b in itertools.pairwise(STAGE_ORDER)]
+
+
 @dataclass
 class _Row:
+    """One partnership's facts, computed once and summed into every grouping."""
+
     groups: dict[str, tuple[str, str]]  # grouping → (key, label)
     stage: str
-    created_at: dt.datetime
-    approved_at: dt.datetime | None
-    target: int
-    entries: dict[str, dt.datetime]  # first entry into each stage
+    furthest: int  # rank of the furthest stage reached (now or in its history)
+    steps: list[tuple[str, float]]  # (step, days) for each step entered in order
+    to_activation: float | None  # days from approval to first entering Activation
+    eligible: bool  # activated within target, or its target date has passed
+    in_time: bool  # activated within target
+
+
+def _row(
+    groups: dict[str, tuple[str, str]],
+    stage: str,
+    approved_at: dt.datetime | None,
+    target: int,
+    entries: dict[str, dt.datetime],
+    now: dt.datetime,
+) -> _Row:
+    furthest = max([_RANK[stage], *(_RANK[s] for s in entries)])
+    steps = [
+        (step, _days(entries[a], entries[b]))
+        for a, b, step in _STEP_PAIRS
+        if a in entries and b in entries and entries[b] >= entries[a]
+    ]
+    if approved_at is None:
+        return _Row(groups, stage, furthest, steps, None, False, False)
+    activated = entries.get(Stage.ACTIVATION)
+    deadline = approved_at + dt.timedelta(days=target)
+    in_time = activated is not None and activated <= deadline
+    return _Row(
+        groups,
+        stage,
+        furthest,
+        steps,
+        _days(approved_at, activated) if activated is not None else None,
+        in_time or deadline <= now,
+        in_time,
+    )
 
 
 def _funnel_rows(
@@ -160,6 +197,7 @@ def _funnel_rows(
     join_source_id: str | None,
     joined_from: dt.date | None,
     joined_to: dt.date | None,
+    now: dt.datetime,
 ) -> list[_Row]:
     queryset = Partnership.objects.for_vendor(vendor)
     if program_id:
@@ -228,12 +266,11 @@ def _funnel_rows(
         h = history.get(pk)
         entries = {s: h[s] for s in STAGE_ORDER if h[s] is not None} if h else {}
         entries.setdefault(h["initial"][0] if h else stage, created_at)
-        rows.append(_Row(groups, stage, created_at, approved_at, target, entries))
+        rows.append(_row(groups, stage, approved_at, target, entries, now))
     return rows
 
 
-def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
-    rank = {s: i for i, s in enumerate(STAGE_ORDER)}
+def _group_figures(rows: list[_Row]) -> dict[str, Any]:
     reached = {s: 0 for s in STAGE_ORDER}
     stages = {s: 0 for s in STAGE_ORDER}
     between: dict[str, list[float]] = {step: [] for step in STEPS}
@@ -241,22 +278,14 @@ def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
     eligible = activated_in_time = 0
     for row in rows:
         stages[row.stage] += 1
-        furthest = max([rank[row.stage], *(rank[s] for s in row.entries)])
-        for s in STAGE_ORDER[: furthest + 1]:
+        for s in STAGE_ORDER[: row.furthest + 1]:
             reached[s] += 1
-        for a, b in itertools.pairwise(STAGE_ORDER):
-            if a in row.entries and b in row.entries and row.entries[b] >= row.entries[a]:
-                between[f"{a}_to_{b}"].append(_days(row.entries[a], row.entries[b]))
-        if row.approved_at is None:
-            continue
-        activated = row.entries.get(Stage.ACTIVATION)
-        if activated is not None:
-            to_activation.append(_days(row.approved_at, activated))
-        deadline = row.approved_at + dt.timedelta(days=row.target)
-        in_time = activated is not None and activated <= deadline
-        if in_time or deadline <= now:
-            eligible += 1
-            activated_in_time += in_time
+        for step, days in row.steps:
+            between[step].append(days)
+        if row.to_activation is not None:
+            to_activation.append(row.to_activation)
+        eligible += row.eligible
+        activated_in_time += row.in_time
     conversion = {
         f"{a}_to_{b}": round(reached[b] / reached[a], 4) if reached[a] else None
         for a, b in itertools.pairwise(STAGE_ORDER)
@@ -307,6 +336,7 @@ def funnels(
         join_source_id=join_source_id,
         joined_from=joined_from,
         joined_to=joined_to,
+        now=now,
     )
     out = {}
     for group_by in group_bys:
@@ -316,7 +346,7 @@ def funnels(
             key, labels[key] = row.groups[group_by]
             groups.setdefault(key, []).append(row)
         out[group_by] = [
-            {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
+            {"key": key, "name": labels[key], **_group_figures(groups[key])}
             for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
         ]
     return out
