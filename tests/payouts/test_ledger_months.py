@@ -5,13 +5,16 @@ the ledger writes themselves, recomputed by ``manage.py ledger_months_rebuild``.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Sum
 
 from partnerhub.dashboard.selectors import home_figures
+from partnerhub.tenancy.context import vendor_scope
 from partnerhub.tenancy.services import vendor_update
 from payouts import services
 from payouts.models import Commission, LedgerMonth
@@ -20,6 +23,7 @@ from tests.factories import (
     CustomerFactory,
     PartnershipFactory,
     ProgramFactory,
+    VendorFactory,
 )
 from tests.payouts.helpers import T0, invoice, refund
 
@@ -135,3 +139,48 @@ def test_rebuild_recomputes_the_sums_from_the_ledger(vendor, other_vendor, ledge
 
     assert sums(vendor) == expected
     assert sums(other_vendor) == foreign
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rebuild_during_an_uncommitted_ingestion_counts_it_exactly_once():
+    """A writer that already added its sums holds the rebuild off until it commits; the
+    rebuild then reads its events and replaces its rows: counted once, not twice or never."""
+    vendor = VendorFactory(slug="race")
+    program = ProgramFactory(vendor=vendor, currency="USD")
+    CommissionPlanFactory(program=program, rate="0.150000")
+    CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c0")
+    _ingest(vendor, invoice("in-0", "c0", 10000))  # 1500
+    ingested, release, errors, waited = threading.Event(), threading.Event(), [], []
+
+    def writer() -> None:
+        try:
+            with vendor_scope(vendor), transaction.atomic():
+                _ingest(vendor, invoice("in-1", "c0", 20000))  # 3000, triggers run
+                ingested.set()
+                release.wait(timeout=30)
+        except Exception as exc:  # reported by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def rebuilder() -> None:
+        try:
+            ingested.wait(timeout=30)
+            threading.Timer(0.5, release.set).start()  # the writer commits while we wait
+            started = time.monotonic()
+            call_command("ledger_months_rebuild", vendor.slug)
+            waited.append(time.monotonic() - started)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=writer), threading.Thread(target=rebuilder)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+
+    assert not errors
+    assert waited[0] >= 0.4  # it read only after the writer's commit
+    assert sums(vendor) == {(JAN, "USD"): (10000 + 20000, 1500 + 3000)}
