@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.postgres.aggregates import ArrayAgg
 from django.db.models import (
     DateTimeField,
     DurationField,
@@ -23,7 +24,7 @@ from django.db.models import (
     Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journey.metric_sources import ledger_source
@@ -34,6 +35,7 @@ from partners.models import Partnership
 
 # Partners in Investment or Devotion with no revenue for this many months are *slipping*.
 SLIPPING_AFTER_MONTHS = 2
+_NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)  # the last revenue of a never-paid partner
 
 
 def partnership_transitions(
@@ -107,8 +109,13 @@ def slipping_partnerships(
     return (
         Partnership.objects.for_vendor(vendor)
         .filter(status=Partnership.Status.APPROVED, stage__in=[Stage.INVESTMENT, Stage.DEVOTION])
-        .annotate(last_revenue_at=last_at)
-        .filter(Q(last_revenue_at__isnull=True) | Q(last_revenue_at__lt=cutoff))
+        .annotate(
+            last_revenue_at=last_at,
+            quiet_since=Coalesce(F("last_revenue_at"), Value(_NEVER)),
+        )
+        # One comparison, so PostgreSQL runs the per-partnership look-up once per row, not
+        # once for IS NULL and again for the date (never-paid counts as quiet since forever).
+        .filter(quiet_since__lt=cutoff)
         .select_related("partner", "program", "persona")
         .order_by("id")
     )
@@ -135,37 +142,63 @@ def _days(a: dt.datetime, b: dt.datetime) -> float:
     return (b - a).total_seconds() / 86400
 
 
+_RANK = {s: i for i, s in enumerate(STAGE_ORDER)}
+_STEP_PAIRS = [(a, b, f"{a}_to_{b}") for a, b in itertools.pairwise(STAGE_ORDER)]
+
+
 @dataclass
 class _Row:
-    key: str
-    label: str
+    """One partnership's facts, computed once and summed into every grouping."""
+
+    groups: dict[str, tuple[str, str]]  # grouping → (key, label)
     stage: str
-    created_at: dt.datetime
-    approved_at: dt.datetime | None
-    target: int
-    entries: dict[str, dt.datetime]  # first entry into each stage
+    furthest: int  # rank of the furthest stage reached (now or in its history)
+    steps: list[tuple[str, float]]  # (step, days) for each step entered in order
+    to_activation: float | None  # days from approval to first entering Activation
+    eligible: bool  # activated within target, or its target date has passed
+    in_time: bool  # activated within target
+
+
+def _row(
+    groups: dict[str, tuple[str, str]],
+    stage: str,
+    approved_at: dt.datetime | None,
+    target: int,
+    entries: dict[str, dt.datetime],
+    now: dt.datetime,
+) -> _Row:
+    furthest = max([_RANK[stage], *(_RANK[s] for s in entries)])
+    steps = [
+        (step, _days(entries[a], entries[b]))
+        for a, b, step in _STEP_PAIRS
+        if a in entries and b in entries and entries[b] >= entries[a]
+    ]
+    if approved_at is None:
+        return _Row(groups, stage, furthest, steps, None, False, False)
+    activated = entries.get(Stage.ACTIVATION)
+    deadline = approved_at + dt.timedelta(days=target)
+    in_time = activated is not None and activated <= deadline
+    return _Row(
+        groups,
+        stage,
+        furthest,
+        steps,
+        _days(approved_at, activated) if activated is not None else None,
+        in_time or deadline <= now,
+        in_time,
+    )
 
 
 def _funnel_rows(
     *,
     vendor: Vendor,
-    group_by: str,
     program_id: str | None,
     persona_id: str | None,
     join_source_id: str | None,
     joined_from: dt.date | None,
     joined_to: dt.date | None,
+    now: dt.datetime,
 ) -> list[_Row]:
-    transitions = StageTransition.objects.for_vendor(vendor).filter(partnership_id=OuterRef("pk"))
-    first_entry = {
-        f"entry_{s}": Subquery(
-            transitions.filter(to_stage=s)
-            .values("partnership_id")
-            .annotate(first=Min("at"))
-            .values("first")[:1]
-        )
-        for s in STAGE_ORDER
-    }
     queryset = Partnership.objects.for_vendor(vendor)
     if program_id:
         queryset = queryset.filter(program__public_id=program_id)
@@ -177,53 +210,67 @@ def _funnel_rows(
         queryset = queryset.filter(created_at__date__gte=joined_from)
     if joined_to:
         queryset = queryset.filter(created_at__date__lte=joined_to)
-    values = (
-        queryset.order_by()
-        .annotate(
-            cohort=TruncMonth("created_at"),
-            target=Coalesce(
-                F("persona__activation_target_days"), F("program__activation_target_days")
-            ),
-            initial_stage=Subquery(transitions.order_by("at", "id").values("from_stage")[:1]),
-            **first_entry,
-        )
-        .values(
-            "id",
-            "stage",
-            "created_at",
-            "approved_at",
-            "target",
-            "initial_stage",
-            "cohort",
-            "program__public_id",
-            "program__name",
-            "persona__public_id",
-            "persona__name",
-            "join_source__public_id",
-            "join_source__name",
-            *first_entry,
-        )
+    values = queryset.order_by().values_list(
+        "id",
+        "stage",
+        "created_at",
+        "approved_at",
+        Coalesce(F("persona__activation_target_days"), F("program__activation_target_days")),
+        "program__public_id",
+        "program__name",
+        "persona__public_id",
+        "persona__name",
+        "join_source__public_id",
+        "join_source__name",
     )
-    rows = []
-    for v in values:
-        if group_by == "all":
-            key, label = "all", "All partnerships"
-        elif group_by == "cohort":
-            key = label = v["cohort"].strftime("%Y-%m")
-        else:
-            key = v[f"{group_by}__public_id"] or "none"
-            label = v[f"{group_by}__name"] or "None"
-        entries = {s: v[f"entry_{s}"] for s in STAGE_ORDER if v[f"entry_{s}"] is not None}
-        initial = v["initial_stage"] or v["stage"]
-        entries.setdefault(initial, v["created_at"])
-        rows.append(
-            _Row(key, label, v["stage"], v["created_at"], v["approved_at"], v["target"], entries)
+    # The history of those partnerships in one grouped pass over the vendor's transitions
+    # (per partnership: the first entry into each stage, and the stage it started from),
+    # instead of six correlated look-ups per partnership.
+    history = {
+        h["partnership_id"]: h
+        for h in StageTransition.objects.for_vendor(vendor)
+        .filter(partnership_id__in=queryset.values("id"))
+        .values("partnership_id")
+        .annotate(
+            initial=ArrayAgg("from_stage", order_by=("at", "id")),
+            **{s: Min("at", filter=Q(to_stage=s)) for s in STAGE_ORDER},
         )
+        .order_by()
+    }
+    # One pass builds the rows of every grouping (the funnel page shows three of them).
+    # The join month is cut in Python in the current (vendor's) time zone, as TruncMonth
+    # would.
+    zone = timezone.get_current_timezone()
+    rows = []
+    for (
+        pk,
+        stage,
+        created_at,
+        approved_at,
+        target,
+        program_id_,
+        program_name,
+        persona_id_,
+        persona_name,
+        source_id,
+        source_name,
+    ) in values:
+        cohort = created_at.astimezone(zone).strftime("%Y-%m")
+        groups = {
+            "all": ("all", "All partnerships"),
+            "cohort": (cohort, cohort),
+            "program": (program_id_ or "none", program_name or "None"),
+            "persona": (persona_id_ or "none", persona_name or "None"),
+            "join_source": (source_id or "none", source_name or "None"),
+        }
+        h = history.get(pk)
+        entries = {s: h[s] for s in STAGE_ORDER if h[s] is not None} if h else {}
+        entries.setdefault(h["initial"][0] if h else stage, created_at)
+        rows.append(_row(groups, stage, approved_at, target, entries, now))
     return rows
 
 
-def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
-    rank = {s: i for i, s in enumerate(STAGE_ORDER)}
+def _group_figures(rows: list[_Row]) -> dict[str, Any]:
     reached = {s: 0 for s in STAGE_ORDER}
     stages = {s: 0 for s in STAGE_ORDER}
     between: dict[str, list[float]] = {step: [] for step in STEPS}
@@ -231,22 +278,14 @@ def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
     eligible = activated_in_time = 0
     for row in rows:
         stages[row.stage] += 1
-        furthest = max([rank[row.stage], *(rank[s] for s in row.entries)])
-        for s in STAGE_ORDER[: furthest + 1]:
+        for s in STAGE_ORDER[: row.furthest + 1]:
             reached[s] += 1
-        for a, b in itertools.pairwise(STAGE_ORDER):
-            if a in row.entries and b in row.entries and row.entries[b] >= row.entries[a]:
-                between[f"{a}_to_{b}"].append(_days(row.entries[a], row.entries[b]))
-        if row.approved_at is None:
-            continue
-        activated = row.entries.get(Stage.ACTIVATION)
-        if activated is not None:
-            to_activation.append(_days(row.approved_at, activated))
-        deadline = row.approved_at + dt.timedelta(days=row.target)
-        in_time = activated is not None and activated <= deadline
-        if in_time or deadline <= now:
-            eligible += 1
-            activated_in_time += in_time
+        for step, days in row.steps:
+            between[step].append(days)
+        if row.to_activation is not None:
+            to_activation.append(row.to_activation)
+        eligible += row.eligible
+        activated_in_time += row.in_time
     conversion = {
         f"{a}_to_{b}": round(reached[b] / reached[a], 4) if reached[a] else None
         for a, b in itertools.pairwise(STAGE_ORDER)
@@ -273,17 +312,47 @@ def _group_figures(rows: list[_Row], *, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def funnel(
+def funnels(
     *,
     vendor: Vendor,
-    group_by: str = "all",
+    group_bys: Iterable[str],
     program_id: str | None = None,
     persona_id: str | None = None,
     join_source_id: str | None = None,
     joined_from: dt.date | None = None,
     joined_to: dt.date | None = None,
     now: dt.datetime | None = None,
-) -> list[dict[str, Any]]:
+) -> dict[str, list[dict[str, Any]]]:
+    """``funnel`` for several groupings of the same partnerships, reading them once."""
+    group_bys = list(group_bys)
+    for group_by in group_bys:
+        if group_by not in GROUPINGS:
+            raise ValueError(group_by)
+    now = now or timezone.now()
+    rows = _funnel_rows(
+        vendor=vendor,
+        program_id=program_id,
+        persona_id=persona_id,
+        join_source_id=join_source_id,
+        joined_from=joined_from,
+        joined_to=joined_to,
+        now=now,
+    )
+    out = {}
+    for group_by in group_bys:
+        groups: dict[str, list[_Row]] = {}
+        labels: dict[str, str] = {}
+        for row in rows:
+            key, labels[key] = row.groups[group_by]
+            groups.setdefault(key, []).append(row)
+        out[group_by] = [
+            {"key": key, "name": labels[key], **_group_figures(groups[key])}
+            for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
+        ]
+    return out
+
+
+def funnel(*, vendor: Vendor, group_by: str = "all", **options: Any) -> list[dict[str, Any]]:
     """Funnel figures per group (one SQL query), for partnerships that joined in the period.
 
     - ``stages``: partnerships per stage now; ``reached``: partnerships that ever reached each
@@ -293,25 +362,8 @@ def funnel(
       p90, percentile_cont); ``approval_to_activation_days`` likewise from approval;
     - ``activated_within_target``: approved partnerships activated within their activation
       target, among those activated in time or whose target date has passed.
+
+    ``options``: the period and filters of ``funnels`` (program, persona, join source,
+    joined from/to, now).
     """
-    if group_by not in GROUPINGS:
-        raise ValueError(group_by)
-    now = now or timezone.now()
-    rows = _funnel_rows(
-        vendor=vendor,
-        group_by=group_by,
-        program_id=program_id,
-        persona_id=persona_id,
-        join_source_id=join_source_id,
-        joined_from=joined_from,
-        joined_to=joined_to,
-    )
-    groups: dict[str, list[_Row]] = {}
-    labels: dict[str, str] = {}
-    for row in rows:
-        groups.setdefault(row.key, []).append(row)
-        labels[row.key] = row.label
-    return [
-        {"key": key, "name": labels[key], **_group_figures(groups[key], now=now)}
-        for key in sorted(groups, key=lambda k: (labels[k].lower(), k))
-    ]
+    return funnels(vendor=vendor, group_bys=[group_by], **options)[group_by]

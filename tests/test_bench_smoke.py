@@ -46,7 +46,11 @@ def test_bench_runner_measures_money_journey_and_dashboard_against_floors():
         assert results[key]["floor"] > 0, key
     _, user = run.prepare_access(vendors[0])
     pages = run.bench_dashboard(vendors[0], user)
-    assert set(pages) == {"dashboard home", "partnership list"}
+    assert {"dashboard home", "partnership list", "commissions list", "payout run page"} <= set(
+        pages
+    )
+    assert not set(pages) & set(results)  # one row each in the table
+    assert all(page["page"] and page["unit"].endswith(" queries") for page in pages.values())
     text = run.table([("tiny", {"results": {**results, **pages}})])
     assert "| commissions |" in text
     assert "x |" in text

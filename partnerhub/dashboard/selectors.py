@@ -25,7 +25,7 @@ from django.db.models import (
     Sum,
     Value,
 )
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from journey.models import StageTransition
@@ -34,12 +34,10 @@ from journey.stages import STAGE_ORDER, Stage
 from partnerhub.tenancy.models import Vendor
 from partners.models import Application, Partnership
 from payouts.models import (
-    Commission,
-    CommissionStatus,
     Customer,
+    LedgerMonth,
     Payout,
     PayoutStatus,
-    RevenueEvent,
 )
 
 TREND_MONTHS = 12
@@ -158,30 +156,24 @@ def home_figures(*, vendor: Vendor, now: dt.datetime | None = None) -> HomeFigur
     )
 
     months = _month_starts(today, TREND_MONTHS)
-    since_trend = dt.datetime.combine(months[0], dt.time(), tzinfo=zone)
     index = {m: i for i, m in enumerate(months)}
     trend: dict[str, dict[str, list[int]]] = defaultdict(
         lambda: {"mrr": [0] * TREND_MONTHS, "commission": [0] * TREND_MONTHS}
     )
-    revenue = RevenueEvent.objects.for_vendor(vendor).filter(
-        kind=RevenueEvent.Kind.INVOICE_PAID, partnership__isnull=False
+    # The ledger's monthly sums (LedgerMonth, kept exact by the ledger writes): a dozen rows
+    # per currency instead of every paid invoice and commission of the year.
+    rows = (
+        LedgerMonth.objects.for_vendor(vendor)
+        .filter(month__gte=months[0], month__lte=months[-1])
+        .values("month", "currency")
+        .annotate(mrr=Sum("mrr_amount"), commission=Sum("commission_amount"))
+        .order_by()
     )
-    cost = Commission.objects.for_vendor(vendor).exclude(status=CommissionStatus.REVERSED)
-    for series, queryset, amount in (
-        ("mrr", revenue, "mrr_amount"),
-        ("commission", cost, "amount"),
-    ):
-        rows = (
-            queryset.filter(occurred_at__gte=since_trend)
-            .annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-            .values("month", "currency")
-            .annotate(total=Sum(amount))
-            .order_by()
-        )
-        for r in rows:
-            i = index.get(r["month"].date())
-            if i is not None:
-                trend[r["currency"]][series][i] += int(r["total"] or 0)
+    for r in rows:
+        if r["mrr"] or r["commission"]:
+            series = trend[r["currency"]]
+            series["mrr"][index[r["month"]]] = int(r["mrr"])
+            series["commission"][index[r["month"]]] = int(r["commission"])
 
     return HomeFigures(
         stages=stages,

@@ -7,6 +7,8 @@ import datetime as dt
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from payouts import runs, services
 from payouts.models import Payout, PayoutRun, RevenueEvent
@@ -208,3 +210,36 @@ def test_admin_verifies_a_submitted_tax_form(vendor, admin, viewer, client_for, 
     client_for(admin).post(url)
     details.refresh_from_db()
     assert details.tax_form_status == "verified"
+
+
+def test_commission_list_pages_newer_and_older_without_counting_the_ledger(
+    vendor, viewer, client_for, world
+):
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice(f"in-{i}", "c1", 1000 + 100 * i, T0 + dt.timedelta(days=i)) for i in range(51)
+        ],
+    )
+    client = client_for(viewer)
+
+    with CaptureQueriesContext(connection) as first_queries:
+        first = client.get("/app/acme/commissions/").content.decode()
+    second = client.get("/app/acme/commissions/?page=2").content.decode()
+    beyond = client.get("/app/acme/commissions/?page=9").content.decode()
+
+    # newest first: page 1 holds the 50 newest (in-50 … in-1: 15 % of 60.00 = 9.00 down to
+    # 15 % of 11.00 = 1.65), page 2 the oldest, in-0 (15 % of 10.00 = 1.50)
+    assert first.count(" USD</td>") == 50
+    assert "9.00 USD" in first
+    assert "1.50 USD" not in first
+    assert "Page 1<" in first
+    assert "page=2" in first
+    assert "Newer" not in first
+    assert second.count(" USD</td>") == 1
+    assert "1.50 USD" in second
+    assert "Page 2<" in second
+    assert "page=1" in second
+    assert "Older" not in second
+    assert "Page 1<" in beyond  # past the end: the first page
+    assert not any("COUNT(" in q["sql"] for q in first_queries.captured_queries)
