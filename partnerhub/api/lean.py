@@ -246,7 +246,12 @@ def row_plan(serializer_class: type[serializers.Serializer[Any]], *extra: str) -
         fk, _, rest = column.partition("__")
         field = model._meta.get_field(fk) if rest == "public_id" and fk not in joined else None
         if field is not None and field.many_to_one:
-            public_ids[column] = _public_id_subquery(model, field)
+            subquery = _public_id_subquery(model, field)
+            # Django hashes the copy of each expression a query makes, and works out the
+            # hash (``identity``, via inspect.signature) once per object: hashed here, the
+            # copies inherit it (~0.08 ms of query building per request for six of them).
+            hash(subquery)
+            public_ids[column] = subquery
         else:
             plain.append(column)
     return RowPlan(columns=tuple(plain), public_ids=public_ids, render=render)
