@@ -104,6 +104,54 @@ def test_commission_list_is_exactly_the_serializer_output(vendor, api_client_for
     assert by_amount[1500]["rate"] == "0.150000"
 
 
+def test_timestamps_render_as_the_serializer_does_in_every_zone_and_year(vendor, api_client_for):
+    """Lists write UTC timestamps with a fast path (isoformat); anything else — a zone other
+    than UTC, a year before 1000 (which strftime does not pad) — must still come out as the
+    serializer writes it."""
+    program = ProgramFactory(vendor=vendor)
+    plain = PartnershipFactory(program=program)
+    Partnership.objects.for_vendor(vendor).filter(pk=plain.pk).update(
+        approved_at=dt.datetime(2026, 3, 1, 9, 0, 0, tzinfo=dt.UTC),  # no microseconds
+        invited_at=dt.datetime(999, 12, 31, 23, 59, 59, 5, tzinfo=dt.UTC),
+        stage_entered_at=dt.datetime(2026, 3, 29, 1, 30, 0, 250000, tzinfo=dt.UTC),
+    )
+
+    body = api_client_for(vendor).get("/api/v1/partnerships?limit=100").json()
+    (row,) = body["results"]
+    assert row["approved_at"] == "2026-03-01T09:00:00.000000Z"
+    assert row["invited_at"] == "999-12-31T23:59:59.000005Z"
+    assert row["stage_entered_at"] == "2026-03-29T01:30:00.250000Z"
+    assert body["results"] == _serializer_rows(
+        Partnership, PartnershipOutputSerializer, vendor, [row["id"]]
+    )
+
+    # In another zone (1:30 UTC on 29 March 2026 is 3:30 summer time in Berlin) the rows
+    # render as the serializer renders them in that zone.
+    plan = row_plan(PartnershipOutputSerializer, "created_at", "id")
+    values = plan.select(Partnership.objects.for_vendor(vendor)).get()
+    with timezone.override("Europe/Berlin"):
+        rendered = plan.render(values, timezone.get_current_timezone())
+        (expected,) = _serializer_rows(
+            Partnership, PartnershipOutputSerializer, vendor, [row["id"]]
+        )
+    assert rendered == expected
+    assert rendered["stage_entered_at"] == "2026-03-29T03:30:00.250000Z"
+
+
+def test_partnership_page_reads_each_partner_once(vendor, api_client_for):
+    """The nested partner is joined for its fields; its id comes from the same join rather
+    than from a second lookup of the partner per row."""
+    program = ProgramFactory(vendor=vendor)
+    partnership = PartnershipFactory(program=program)
+    api = api_client_for(vendor)
+    api.get("/api/v1/partnerships")  # the key's first use records last_used_at
+    with CaptureQueriesContext(connection) as captured:
+        body = api.get("/api/v1/partnerships?limit=100").json()
+    assert body["results"][0]["partner"]["id"] == partnership.partner.public_id
+    (page,) = [q["sql"] for q in captured if "partners_partnership" in q["sql"]]
+    assert page.count('"partners_partner" ') == 1  # the JOIN; no `FROM "partners_partner" r`
+
+
 def _bulk_partnerships(vendor: Any, program: Any, count: int, at: dt.datetime) -> None:
     batch = secrets.token_hex(4)
     partners = Partner.objects.bulk_create(
