@@ -246,22 +246,6 @@ def commissions_compute_all(*, vendor_id: int, batch_size: int = 50_000) -> Iter
         yield commissions_compute(vendor_id=vendor_id, id_range=(start, start + batch_size - 1))
 
 
-# The audit rows of a status move, one per target: reads the CTE ``moved`` (public_id,
-# old_status, target) of the statement it ends; %(vendor)s, %(actor_label)s,
-# %(to_status)s, %(target_type)s and %(reason)s are bound by the caller.
-MOVES_AUDIT_SQL = f"""
-INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
-  actor_label, action, target_type, target_id, before, after, reason)
-SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, NULL, %(actor_label)s,
-       'commission.status_changed', %(target_type)s, target,
-       jsonb_build_object('status', jsonb_object_agg(public_id, old_status)),
-       jsonb_build_object('status', %(to_status)s::text, 'count', COUNT(*),
-                          'commissions', jsonb_agg(public_id ORDER BY public_id)),
-       %(reason)s
-FROM moved GROUP BY target
-"""  # noqa: S608 -- only code constants are formatted in; values are bound
-
-
 def commission_status_move(
     *,
     vendor_id: int,
@@ -298,7 +282,15 @@ def commission_status_move(
       WHERE c.vendor_id = %(vendor)s AND c.status = ANY(%(from_statuses)s) AND ({where_sql})
       RETURNING c.public_id, ({old_status})::text AS old_status, ({target_sql})::text AS target
     )
-    {MOVES_AUDIT_SQL}
+    INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
+      actor_label, action, target_type, target_id, before, after, reason)
+    SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, NULL, %(actor_label)s,
+           'commission.status_changed', %(target_type)s, target,
+           jsonb_build_object('status', jsonb_object_agg(public_id, old_status)),
+           jsonb_build_object('status', %(to_status)s::text, 'count', COUNT(*),
+                              'commissions', jsonb_agg(public_id ORDER BY public_id)),
+           %(reason)s
+    FROM moved GROUP BY target
     RETURNING (after ->> 'count')::int
     """  # noqa: S608 -- only code constants are formatted in; values are bound
     with connection.cursor() as cursor:

@@ -8,11 +8,9 @@ Guarantees:
   partnership and currency, inserts the payouts (``ON CONFLICT DO NOTHING`` on (vendor, run,
   partnership, currency)) and attaches exactly the summed commissions to them in one UPDATE
   (one write per commission, audited as one row per payout), so a payout's amount equals the
-  sum of its commissions and a commission is in at most one payout (the UPDATE re-checks
-  that it has no payout; a payout whose linked count differs from its summed count rolls the
-  chunk back, and the chunk is redone). A worker killed mid-run loses only its open chunk
-  (rolled back); running the run again finishes it with the same result, two runners
-  serialise on the run row and the runs of one program on an advisory lock;
+  sum of its commissions and a commission is in at most one payout (it must have no payout,
+  under a row lock). A worker killed mid-run loses only its open chunk (rolled back); running the
+  run again finishes it with the same result, and two runners serialise on the run row;
 - sums below the threshold (the program's, or the partner's higher minimum) and non-positive
   sums are carried forward: their commissions are released (available, one audit row for
   the run) and stay for the next run;
@@ -38,7 +36,6 @@ from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record, event_record_select
-from partners.models import Partnership
 from payouts import ledger
 from payouts.models import (
     CommissionStatus,
@@ -142,67 +139,46 @@ def payout_run_start(
     return run, created
 
 
-# One statement per chunk: sum the chunk's unlinked commissions that can be paid
-# (available, or pending with the hold over: those go straight to the payout, one write
-# instead of a release and a link) per partnership and currency, keep the sums that are
-# positive and reach the threshold (the program's or the partner's higher one), insert one
-# payout per sum (held with the reason when the partner's details are incomplete; a payout
-# that exists already for this run keeps its commissions: ON CONFLICT inserts nothing and
-# links nothing), link exactly the summed commissions (the one write per commission) and
-# audit the link as one row per payout. No ``FOR UPDATE`` pass: it wrote every commission
-# once more only to lock it. Runs of a program serialise on an advisory lock instead, and a
-# concurrent writer of a summed commission (a full reversal) is caught by the count check:
-# the UPDATE re-checks each row's status and payout after the writer commits and skips it,
-# so the payout's count differs from its linked count and the chunk is rolled back and
-# redone on a fresh snapshot.
-_CHUNK_SQL = f"""
-WITH eligible AS MATERIALIZED (
+# 1. Lock the chunk's unpaid commissions that can be paid (available, or pending with the
+#    hold over: those go straight to the payout, one write instead of a release and a link)
+#    and sum them per partnership and currency, keeping the sums that reach the threshold
+#    (the program's or the partner's higher one).
+_CHUNK_SUMS_SQL = """
+WITH eligible AS (
   SELECT c.id, c.partnership_id, c.currency, c.amount, c.status
   FROM payouts_commission c
   WHERE c.vendor_id = %(vendor)s AND c.partnership_id = ANY(%(ptns)s)
     AND c.status IN ('pending', 'available') AND c.payout_id IS NULL
     AND c.available_at < %(cutoff)s AND c.available_at <= %(now)s
-),
-sums AS (
-  SELECT e.partnership_id, e.currency, SUM(e.amount) AS total, COUNT(*) AS n,
-         CASE WHEN d.id IS NULL THEN %(no_details_reason)s
-              ELSE COALESCE(h.reason, '') END AS held_reason
-  FROM eligible e
-  JOIN partners_partnership ptn ON ptn.id = e.partnership_id
-  LEFT JOIN payouts_partnerpayoutdetails d
-    ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
-  LEFT JOIN unnest(%(held_partners)s::bigint[], %(held_reasons)s::varchar[])
-    AS h(partner_id, reason) ON h.partner_id = ptn.partner_id
-  GROUP BY e.partnership_id, e.currency, d.id, d.minimum_payout_amount, h.reason
-  HAVING SUM(e.amount) > 0
-     AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
-),
-payouts AS (
-  INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id,
-    program_id, partnership_id, amount, currency, commissions_count, status, held_reason,
-    provider, provider_reference, failure_reason)
-  SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
-         %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n,
-         CASE WHEN s.held_reason = '' THEN 'draft' ELSE 'held' END, s.held_reason, '', '', ''
-  FROM sums s
-  ON CONFLICT DO NOTHING
-  RETURNING id, public_id, partnership_id, currency, commissions_count
-),
-moved AS (
-  UPDATE payouts_commission c
-  SET status = %(to_status)s, payout_id = p.id, updated_at = now()
-  FROM eligible e JOIN payouts p ON p.partnership_id = e.partnership_id AND p.currency = e.currency
-  WHERE c.id = e.id AND c.vendor_id = %(vendor)s AND c.status IN ('pending', 'available')
-    AND c.payout_id IS NULL
-  RETURNING c.public_id, e.status::text AS old_status, p.public_id::text AS target
-),
-audit AS (
-  {ledger.MOVES_AUDIT_SQL}
-  RETURNING target_id, (after ->> 'count')::int AS linked
+  FOR UPDATE OF c
 )
-SELECT p.id, p.commissions_count, COALESCE(a.linked, 0)
-FROM payouts p LEFT JOIN audit a ON a.target_id = p.public_id
+SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id ORDER BY e.id),
+       array_agg(e.status::text ORDER BY e.id), ptn.partner_id
+FROM eligible e
+JOIN partners_partnership ptn ON ptn.id = e.partnership_id
+LEFT JOIN payouts_partnerpayoutdetails d
+  ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
+GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount, ptn.partner_id
+HAVING SUM(e.amount) > 0
+   AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
+"""
+# 2. One payout per sum (a payout that exists already for this run keeps its commissions),
+#    held with the reason when the partner's payout details are incomplete.
+_CHUNK_PAYOUTS_SQL = f"""
+INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
+  partnership_id, amount, currency, commissions_count, status, held_reason, provider,
+  provider_reference, failure_reason)
+SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
+       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, s.status,
+       s.held_reason, '', '', ''
+FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
+            %(counts)s::int[], %(statuses)s::varchar[], %(reasons)s::varchar[])
+     AS s(partnership_id, currency, total, n, status, held_reason)
+ON CONFLICT DO NOTHING
+RETURNING id, public_id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
+
+
 # ``payout.created`` for a chunk's payouts, rendered like ``payout_data`` by the database.
 _PAYOUT_EVENTS_SQL = """
 SELECT 'payout.created',
@@ -274,87 +250,101 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
     return run
 
 
-# Rounds of a chunk whose link lost a commission to a concurrent writer before it gives up.
-_CHUNK_ATTEMPTS = 3
-
-
-class _ChunkRaced(Exception):
-    """A payout's linked commissions differ from those it was summed from."""
-
-
 def _run_chunk(
     *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
 ) -> None:
-    for attempt in range(1, _CHUNK_ATTEMPTS + 1):
-        try:
-            with transaction.atomic():
-                locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
-                if locked.status == PayoutRun.Status.COMPLETED:
-                    return
-                new_ids = _chunk_payouts(
-                    vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now
-                )
-                if new_ids:
-                    event_record_select(
-                        vendor=vendor,
-                        select_sql=_PAYOUT_EVENTS_SQL,
-                        params={"vendor": vendor.pk, "ids": new_ids},
-                    )
-                done = locked.partnerships_done + len(chunk)
-                locked.partnerships_done = min(done, locked.partnerships_total)
-                locked.save(update_fields=["partnerships_done", "updated_at"])
-                return
-        except _ChunkRaced as exc:
-            # Rolled back: nothing of the chunk was written. The next round sums again.
-            if attempt == _CHUNK_ATTEMPTS:
-                raise RuntimeError(f"Payout run {run.public_id}: {exc}") from exc
+    with transaction.atomic():
+        locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
+        if locked.status == PayoutRun.Status.COMPLETED:
+            return
+        new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now)
+        if new_ids:
+            event_record_select(
+                vendor=vendor,
+                select_sql=_PAYOUT_EVENTS_SQL,
+                params={"vendor": vendor.pk, "ids": new_ids},
+            )
+        done = locked.partnerships_done + len(chunk)
+        locked.partnerships_done = min(done, locked.partnerships_total)
+        locked.save(update_fields=["partnerships_done", "updated_at"])
 
 
 def _chunk_payouts(
     *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
 ) -> list[int]:
-    """The statements of one chunk (in the caller's transaction); returns the new payout
-    ids. Each payout gets exactly the commissions its amount was summed from, or the chunk
-    raises ``_ChunkRaced`` (the caller's transaction must then roll back)."""
-    # Every writer of a program's payouts (the runs of its periods, and two runners of one
-    # run) takes this lock for the chunk: one lock, whatever the number of commissions.
-    key = f"payout_run:{vendor.pk}:{run.program_id}"
-    held = _held_reasons(vendor, chunk)
+    """The statements of one chunk (in the caller's transaction); returns the new
+    payout ids. Each payout gets exactly the commissions its amount was summed from."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
         cursor.execute(
-            _CHUNK_SQL,
+            _CHUNK_SUMS_SQL,
             {
                 "vendor": vendor.pk,
-                "run": run.pk,
-                "program": run.program_id,
                 "ptns": chunk,
                 "cutoff": cutoff,
                 "now": now,
                 "threshold": run.program.payout_threshold_amount,
-                "no_details_reason": _held_reason(["payout details"]),
-                "held_partners": list(held),
-                "held_reasons": list(held.values()),
-                "to_status": CommissionStatus.IN_PAYOUT,
-                "target_type": "payout",
-                "actor_label": "payout run",
-                "reason": f"Payout run {run.public_id}",
             },
         )
-        rows = cursor.fetchall()
-    raced = [(n, linked) for _pk, n, linked in rows if n != linked]
-    if raced:
-        n, linked = raced[0]
-        raise _ChunkRaced(f"a payout summed from {n} commissions linked {linked}")
-    return [pk for pk, _n, _linked in rows]
-
-
-def _held_reasons(vendor: Vendor, chunk: list[int]) -> dict[int, str]:
-    """Partner id → why their payouts are held, for the partners of the chunk whose payout
-    details exist but are incomplete (those with no details at all are told in SQL)."""
-    partners = Partnership.objects.for_vendor(vendor).filter(pk__in=chunk).values("partner_id")
-    details = PartnerPayoutDetails.objects.for_vendor(vendor).filter(partner_id__in=partners)
-    return {d.partner_id: _held_reason(d.missing) for d in details if d.missing}
+        sums = cursor.fetchall()
+        if not sums:
+            return []
+        missing = _details_missing(vendor, {row[6] for row in sums})
+        reasons = [_held_reason(missing[row[6]]) for row in sums]
+        cursor.execute(
+            _CHUNK_PAYOUTS_SQL,
+            {
+                "vendor": vendor.pk,
+                "run": run.pk,
+                "program": run.program_id,
+                "ptns": [row[0] for row in sums],
+                "currencies": [row[1] for row in sums],
+                "totals": [row[2] for row in sums],
+                "counts": [row[3] for row in sums],
+                "statuses": [PayoutStatus.HELD if r else PayoutStatus.DRAFT for r in reasons],
+                "reasons": reasons,
+            },
+        )
+        created = {(ptn, cur): (pk, public_id) for pk, public_id, ptn, cur in cursor.fetchall()}
+    commission_ids: list[int] = []
+    old_statuses: list[str] = []
+    payout_ids: list[int] = []
+    payout_public_ids: list[str] = []
+    for ptn, cur, _total, _n, ids, statuses, _partner in sums:
+        payout = created.get((ptn, cur))
+        if payout is not None:
+            commission_ids.extend(ids)
+            old_statuses.extend(statuses)
+            payout_ids.extend([payout[0]] * len(ids))
+            payout_public_ids.extend([payout[1]] * len(ids))
+    # One write per commission (pending or available → in_payout with its payout) and one
+    # audit row per payout listing its commissions, in one statement.
+    moved = ledger.commission_status_move(
+        vendor_id=vendor.pk,
+        from_status=[CommissionStatus.PENDING, CommissionStatus.AVAILABLE],
+        to_status=CommissionStatus.IN_PAYOUT,
+        where_sql="c.id = m.id AND c.payout_id IS NULL",
+        params={
+            "ids": commission_ids,
+            "payouts": payout_ids,
+            "payout_public_ids": payout_public_ids,
+            "old": old_statuses,
+        },
+        set_sql=", payout_id = m.payout_id",
+        from_sql=(
+            "unnest(%(ids)s::bigint[], %(payouts)s::bigint[], %(payout_public_ids)s::text[],"
+            " %(old)s::text[]) AS m(id, payout_id, payout_public_id, old_status)"
+        ),
+        target_type="payout",
+        target_sql="m.payout_public_id",
+        old_status_sql="m.old_status",
+        actor_label="payout run",
+        reason=f"Payout run {run.public_id}",
+    )
+    if moved != len(commission_ids):
+        # Cannot happen under the row locks taken with the sums; if it did, a payout would
+        # not equal the sum of its commissions, so the chunk is rolled back instead.
+        raise RuntimeError(f"Payout run {run.public_id}: linked {moved} of {len(commission_ids)}")
+    return [pk for pk, _ in created.values()]
 
 
 def _details_missing(vendor: Vendor, partner_ids: set[int]) -> dict[int, list[str]]:
