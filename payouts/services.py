@@ -29,7 +29,13 @@ from partnerhub.webhooks.services import (
 )
 from partners.models import Partnership
 from payouts import ledger
-from payouts.models import AttributionMethod, Commission, Customer, RevenueEvent
+from payouts.models import (
+    AttributionMethod,
+    Commission,
+    Customer,
+    RevenueBatch,
+    RevenueEvent,
+)
 
 MAX_BULK_ITEMS = 1000
 # Amounts are stored in 64-bit integers; a larger one would fail at the database (a 500).
@@ -444,6 +450,18 @@ def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
     }
 
 
+@dataclass
+class _Accepted:
+    """Phase 1 of an ingestion: the per-item results and the events it stored (ids in order),
+    with what phase 2 needs of them when known already (customers of new invoices, whether
+    any is a refund or chargeback)."""
+
+    report: IngestReport
+    event_ids: list[int]
+    invoiced: set[int]
+    refunds: bool
+
+
 @transaction.atomic
 def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "api") -> IngestReport:
     """Store revenue events and compute their commissions, each item independently.
@@ -453,7 +471,63 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     *refused* with the field and reason, and the valid ones are kept; every stored event gets
     its commissions in the same transaction (one per plan, ``commission.created`` /
     ``commission.reversed`` events). At most ``MAX_BULK_ITEMS`` items.
+
+    The vendor's pending bulk batches are settled first, in this transaction: a refund's
+    clawback needs the commissions of its invoice, which may still be in one of them.
     """
+    accepted = _accept(vendor=vendor, items=items, source=source)
+    _settle_pending(vendor=vendor)
+    if accepted.event_ids:
+        accepted.report.commission_ids = _settle_events(
+            vendor=vendor,
+            event_ids=accepted.event_ids,
+            invoiced=accepted.invoiced,
+            refunds=accepted.refunds,
+        )
+        _batch_insert(vendor=vendor, accepted=accepted, source=source, settled=True)
+    return accepted.report
+
+
+@transaction.atomic
+def revenue_events_accept(
+    *, vendor: Vendor, items: list[Any], source: str = "api"
+) -> tuple[IngestReport, RevenueBatch | None]:
+    """Store revenue events now and compute their commissions after the commit (bulk API).
+
+    Same per-item guarantees and results as ``revenue_events_ingest``; the stored events are
+    recorded in a *pending* ``RevenueBatch`` and ``revenue_events_settle_task`` is enqueued
+    when the transaction commits (the beat sweeper enqueues it again for a batch still
+    pending: a lost message, a killed worker). Returns the batch (None when nothing was
+    stored)."""
+    accepted = _accept(vendor=vendor, items=items, source=source)
+    if not accepted.event_ids:
+        return accepted.report, None
+    batch = _batch_insert(vendor=vendor, accepted=accepted, source=source, settled=False)
+    from payouts.tasks import revenue_events_settle_task
+
+    vendor_id = vendor.pk
+    transaction.on_commit(lambda: revenue_events_settle_task.delay(vendor_id))  # type: ignore[arg-type]
+    return accepted.report, batch
+
+
+def _batch_insert(
+    *, vendor: Vendor, accepted: _Accepted, source: str, settled: bool
+) -> RevenueBatch:
+    status = RevenueBatch.Status.SETTLED if settled else RevenueBatch.Status.PENDING
+    batch = RevenueBatch(
+        vendor=vendor,
+        event_ids=accepted.event_ids,
+        status=status,
+        source=source,
+        settled_at=timezone.now() if settled else None,
+    )
+    batch.save(force_insert=True)
+    return batch
+
+
+def _accept(*, vendor: Vendor, items: list[Any], source: str) -> _Accepted:
+    """Phase 1: parse and check the items, look up customers and stored events, insert the
+    new events (``ON CONFLICT DO NOTHING``). No commission, customer or outbox write."""
     if len(items) > MAX_BULK_ITEMS:
         raise ValidationError({"items": f"At most {MAX_BULK_ITEMS} items per request."})
     report = IngestReport()
@@ -505,17 +579,15 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
         if lost
         else []
     )
-    new_ids = []
-    invoiced: set[int] = set()  # customers with a new invoice
-    refunds = False  # any new refund or chargeback (else no clawback to look for)
+    accepted = _Accepted(report=report, event_ids=[], invoiced=set(), refunds=False)
     for index, event in to_create:
         pk = inserted.get(event.external_id)
         if pk is not None:
-            new_ids.append(pk)
+            accepted.event_ids.append(pk)
             if event.kind == RevenueEvent.Kind.INVOICE_PAID:
-                invoiced.add(event.customer_id)
+                accepted.invoiced.add(event.customer_id)
             else:
-                refunds = True
+                accepted.refunds = True
             report.results.append(
                 ItemResult(index, "stored", event.external_id, id=event.public_id)
             )
@@ -524,14 +596,78 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
                 ItemResult(index, "duplicate", event.external_id, id=winners[event.external_id])
             )
     report.results.sort(key=lambda r: r.index)
-    if new_ids:
-        _customers_touch(vendor=vendor, customer_ids=invoiced)
-        report.commission_ids = ledger.commissions_compute(
-            vendor_id=vendor.pk, event_ids=new_ids, with_clawbacks=refunds
-        )
-        _announce_commissions(vendor=vendor, ids=report.commission_ids)
-        _evaluate_first_earners(vendor=vendor, commission_ids=report.commission_ids)
-    return report
+    return accepted
+
+
+def _settle_events(
+    *, vendor: Vendor, event_ids: list[int], invoiced: set[int], refunds: bool
+) -> list[int]:
+    """Phase 2 for stored events: their customers' paid status and MRR, their commissions
+    (invoices, then clawbacks when any is a refund), the outbox events of exactly the
+    commissions inserted, the journey evaluation of first earners. Re-run safe: commissions
+    are unique per (event, plan) and inserted ``ON CONFLICT DO NOTHING``."""
+    _customers_touch(vendor=vendor, customer_ids=invoiced)
+    commission_ids = ledger.commissions_compute(
+        vendor_id=vendor.pk, event_ids=event_ids, with_clawbacks=refunds
+    )
+    _announce_commissions(vendor=vendor, ids=commission_ids)
+    _evaluate_first_earners(vendor=vendor, commission_ids=commission_ids)
+    return commission_ids
+
+
+# Settlement of a vendor's pending batches is serialised per vendor (a worker, the sweeper's
+# task and a synchronous ingestion may meet): ordering matters, a refund's clawback reads the
+# commissions of its invoice, stored in an earlier batch.
+_SETTLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+# Claimed and marked in one statement, in the caller's transaction: a failure later rolls the
+# mark back with everything else, and the batches are pending again.
+_CLAIM_SQL = """
+UPDATE payouts_revenuebatch b SET status = 'settled', settled_at = now(), updated_at = now()
+FROM (SELECT id FROM payouts_revenuebatch
+      WHERE vendor_id = %(vendor)s AND status = 'pending' ORDER BY id FOR UPDATE) p
+WHERE b.id = p.id AND b.vendor_id = %(vendor)s
+RETURNING b.id, b.event_ids
+"""
+# What phase 2 needs of stored events, derived from their ids.
+_PHASE2_INPUTS_SQL = """
+SELECT COALESCE(array_agg(DISTINCT customer_id) FILTER (WHERE kind = 'invoice_paid'), '{}'),
+       COALESCE(bool_or(kind <> 'invoice_paid'), false)
+FROM payouts_revenueevent WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
+"""
+# Events per phase-2 round when many batches are pending (one statement set per round keeps
+# the arrays and each statement's memory bounded).
+SETTLE_CHUNK_EVENTS = 10_000
+
+
+def _settle_pending(*, vendor: Vendor) -> list[int]:
+    """Phase 2 of the vendor's pending batches, in batch id order, marked settled; in the
+    caller's transaction, under the vendor's settlement lock. Returns the new commissions."""
+    with connection.cursor() as cursor:
+        cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
+        cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk})
+        claimed = sorted(cursor.fetchall())
+    created: list[int] = []
+    chunk: list[int] = []
+    for index, (_, event_ids) in enumerate(claimed):
+        chunk.extend(event_ids)
+        if len(chunk) >= SETTLE_CHUNK_EVENTS or index == len(claimed) - 1:
+            with connection.cursor() as cursor:
+                cursor.execute(_PHASE2_INPUTS_SQL, {"vendor": vendor.pk, "ids": chunk})
+                customers, refunds = cursor.fetchone()
+            created += _settle_events(
+                vendor=vendor, event_ids=chunk, invoiced=set(customers), refunds=refunds
+            )
+            chunk = []
+    return created
+
+
+@transaction.atomic
+def revenue_events_settle(*, vendor_id: int) -> int:
+    """Compute the commissions of the vendor's pending revenue batches (bulk API) and mark
+    them settled, in one transaction; returns how many commissions were created. Re-run
+    safe: a second run finds nothing pending, and a run that fails leaves them pending."""
+    vendor = Vendor.objects.get(pk=vendor_id)
+    return len(_settle_pending(vendor=vendor))
 
 
 _FIRST_EARNERS_SQL = """
