@@ -26,7 +26,6 @@ from payouts.models import (
     Payout,
     PayoutRun,
     PayoutStatus,
-    RevenueBatch,
     RevenueEvent,
 )
 
@@ -380,13 +379,13 @@ _BULK_EXAMPLE = OpenApiExample(
 )
 
 
-def _bulk_body(report: services.IngestReport, batch: RevenueBatch | None) -> dict[str, Any]:
+def _bulk_body(report: services.IngestReport, batch: str) -> dict[str, Any]:
     return {
         "stored": report.count("stored"),
         "duplicate": report.count("duplicate"),
         "refused": report.count("refused"),
         "commissions": "pending" if batch else "none",
-        "batch": batch.public_id if batch else None,
+        "batch": batch or None,
         "results": [r.as_dict() for r in report.results],
     }
 

@@ -460,6 +460,7 @@ class _Accepted:
     event_ids: list[int]
     invoiced: set[int]
     refunds: bool
+    batch: str = ""  # public id of the RevenueBatch written with the events (none: "")
 
 
 @transaction.atomic
@@ -475,7 +476,8 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     The vendor's pending bulk batches are settled first, in this transaction: a refund's
     clawback needs the commissions of its invoice, which may still be in one of them.
     """
-    accepted = _accept(vendor=vendor, items=items, source=source)
+    # Its batch is written settled: its commissions are computed below, in this transaction.
+    accepted = _accept(vendor=vendor, items=items, source=source, settled=True)
     _settle_pending(vendor=vendor)
     if accepted.event_ids:
         accepted.report.commission_ids = _settle_events(
@@ -484,50 +486,34 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
             invoiced=accepted.invoiced,
             refunds=accepted.refunds,
         )
-        _batch_insert(vendor=vendor, accepted=accepted, source=source, settled=True)
     return accepted.report
 
 
 @transaction.atomic
 def revenue_events_accept(
     *, vendor: Vendor, items: list[Any], source: str = "api"
-) -> tuple[IngestReport, RevenueBatch | None]:
+) -> tuple[IngestReport, str]:
     """Store revenue events now and compute their commissions after the commit (bulk API).
 
     Same per-item guarantees and results as ``revenue_events_ingest``; the stored events are
     recorded in a *pending* ``RevenueBatch`` and ``revenue_events_settle_task`` is enqueued
     when the transaction commits (the beat sweeper enqueues it again for a batch still
-    pending: a lost message, a killed worker). Returns the batch (None when nothing was
-    stored)."""
-    accepted = _accept(vendor=vendor, items=items, source=source)
-    if not accepted.event_ids:
-        return accepted.report, None
-    batch = _batch_insert(vendor=vendor, accepted=accepted, source=source, settled=False)
-    from payouts.tasks import revenue_events_settle_task
+    pending: a lost message, a killed worker). Returns the report and the batch's public id
+    ("" when nothing was stored)."""
+    accepted = _accept(vendor=vendor, items=items, source=source, settled=False)
+    if accepted.batch:
+        from payouts.tasks import revenue_events_settle_task
 
-    vendor_id = vendor.pk
-    transaction.on_commit(lambda: revenue_events_settle_task.delay(vendor_id))  # type: ignore[arg-type]
-    return accepted.report, batch
+        vendor_id = vendor.pk
+        transaction.on_commit(lambda: revenue_events_settle_task.delay(vendor_id))  # type: ignore[arg-type]
+    return accepted.report, accepted.batch
 
 
-def _batch_insert(
-    *, vendor: Vendor, accepted: _Accepted, source: str, settled: bool
-) -> RevenueBatch:
-    status = RevenueBatch.Status.SETTLED if settled else RevenueBatch.Status.PENDING
-    batch = RevenueBatch(
-        vendor=vendor,
-        event_ids=accepted.event_ids,
-        status=status,
-        source=source,
-        settled_at=timezone.now() if settled else None,
-    )
-    batch.save(force_insert=True)
-    return batch
-
-
-def _accept(*, vendor: Vendor, items: list[Any], source: str) -> _Accepted:
+def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> _Accepted:
     """Phase 1: parse and check the items, look up customers and stored events, insert the
-    new events (``ON CONFLICT DO NOTHING``). No commission, customer or outbox write."""
+    new events (``ON CONFLICT DO NOTHING``) and their batch, pending or ``settled`` (the
+    caller then computes the commissions in this transaction). No commission, customer or
+    outbox write."""
     if len(items) > MAX_BULK_ITEMS:
         raise ValidationError({"items": f"At most {MAX_BULK_ITEMS} items per request."})
     report = IngestReport()
@@ -569,7 +555,14 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str) -> _Accepted:
             continue
         batch[ext] = event
         to_create.append((index, event))
-    inserted = _events_insert(vendor=vendor, events=[e for _, e in to_create], source=source)
+    batch_id = RevenueBatch.new_public_id()
+    inserted = _events_insert(
+        vendor=vendor,
+        events=[e for _, e in to_create],
+        source=source,
+        batch=batch_id,
+        settled=settled,
+    )
     # A concurrent request may have stored the same external id first: ours is a duplicate.
     lost = [e.external_id for _, e in to_create if e.external_id not in inserted]
     winners = dict(
@@ -579,7 +572,13 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str) -> _Accepted:
         if lost
         else []
     )
-    accepted = _Accepted(report=report, event_ids=[], invoiced=set(), refunds=False)
+    accepted = _Accepted(
+        report=report,
+        event_ids=[],
+        invoiced=set(),
+        refunds=False,
+        batch=batch_id if inserted else "",
+    )
     for index, event in to_create:
         pk = inserted.get(event.external_id)
         if pk is not None:
@@ -715,11 +714,28 @@ FROM unnest(%(public_ids)s::varchar[], %(external_ids)s::varchar[], %(customers)
 ON CONFLICT DO NOTHING
 RETURNING external_id, id
 """
+# The events and the batch recording them in one statement (no batch when every item lost
+# to a concurrent insert): one round trip instead of two per request.
+_EVENTS_AND_BATCH_INSERT_SQL = f"""
+WITH ins AS ({_EVENTS_INSERT_SQL}),
+batch AS (
+  INSERT INTO payouts_revenuebatch (vendor_id, public_id, created_at, updated_at, event_ids,
+    status, source, settled_at)
+  SELECT %(vendor)s, %(batch)s, now(), now(), array_agg(id ORDER BY id),
+         CASE WHEN %(settled)s THEN 'settled' ELSE 'pending' END, %(source)s,
+         CASE WHEN %(settled)s THEN now() END
+  FROM ins HAVING count(*) > 0
+)
+SELECT external_id, id FROM ins
+"""  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
-def _events_insert(*, vendor: Vendor, events: list[_Event], source: str) -> dict[str, int]:
-    """One INSERT for the batch (``ON CONFLICT DO NOTHING``: a concurrent request may have
-    stored an external id first). Returns external id → primary key of the rows inserted."""
+def _events_insert(
+    *, vendor: Vendor, events: list[_Event], source: str, batch: str, settled: bool
+) -> dict[str, int]:
+    """One INSERT for the events (``ON CONFLICT DO NOTHING``: a concurrent request may have
+    stored an external id first) and their ``RevenueBatch`` row ``batch``. Returns external
+    id → primary key of the rows inserted."""
     if not events:
         return {}
     columns: dict[str, list[Any]] = {
@@ -737,7 +753,10 @@ def _events_insert(*, vendor: Vendor, events: list[_Event], source: str) -> dict
         "refunded": [e.refunded_event_id for e in events],
     }
     with connection.cursor() as cursor:
-        cursor.execute(_EVENTS_INSERT_SQL, {**columns, "vendor": vendor.pk, "source": source})
+        cursor.execute(
+            _EVENTS_AND_BATCH_INSERT_SQL,
+            {**columns, "vendor": vendor.pk, "source": source, "batch": batch, "settled": settled},
+        )
         return dict(cursor.fetchall())
 
 
