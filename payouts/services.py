@@ -476,9 +476,15 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     The vendor's pending bulk batches are settled first, in this transaction: a refund's
     clawback needs the commissions of its invoice, which may still be in one of them.
     """
+    # Pending bulk batches are settled before this transaction writes anything: waiting for
+    # the settlement lock while holding rows a settling worker needs (the ledger's monthly
+    # rollup rows) would be a deadlock. A batch committed while this one accepts its items
+    # (it may hold the invoice a refund here names) is settled after, in the rare case there
+    # is one.
+    _settle_pending(vendor=vendor, only_if_pending=True)
     # Its batch is written settled: its commissions are computed below, in this transaction.
     accepted = _accept(vendor=vendor, items=items, source=source, settled=True)
-    _settle_pending(vendor=vendor)
+    _settle_pending(vendor=vendor, only_if_pending=True)
     if accepted.event_ids:
         accepted.report.commission_ids = _settle_events(
             vendor=vendor,
@@ -638,10 +644,25 @@ FROM payouts_revenueevent WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
 SETTLE_CHUNK_EVENTS = 10_000
 
 
-def _settle_pending(*, vendor: Vendor) -> list[int]:
+_ANY_PENDING_SQL = """
+SELECT EXISTS (SELECT 1 FROM payouts_revenuebatch
+               WHERE vendor_id = %(vendor)s AND status = 'pending')
+"""
+
+
+def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[int]:
     """Phase 2 of the vendor's pending batches, in batch id order, marked settled; in the
-    caller's transaction, under the vendor's settlement lock. Returns the new commissions."""
+    caller's transaction, under the vendor's settlement lock. Returns the new commissions.
+
+    ``only_if_pending``: take the lock only when a pending batch is visible (synchronous
+    ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
+    batch is waiting). A batch being settled by another transaction still reads as pending
+    until that one commits, so the caller then waits for it, as it must."""
     with connection.cursor() as cursor:
+        if only_if_pending:
+            cursor.execute(_ANY_PENDING_SQL, {"vendor": vendor.pk})
+            if not cursor.fetchone()[0]:
+                return []
         cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
         cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk})
         claimed = sorted(cursor.fetchall())

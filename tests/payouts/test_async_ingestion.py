@@ -232,3 +232,51 @@ def test_a_lost_settle_message_is_recovered_by_the_sweeper(vendor, agency, api_c
         assert wait_for(lambda: amounts(vendor) == [1500])
         assert wait_for(lambda: _pending(vendor) == 0)
     assert len(_events(vendor, "commission.created")) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_back_exactly(
+    vendor, agency, api_client_for
+):
+    """Two connections: a worker has claimed the batch holding the invoice and not yet
+    committed; the single refund waits for the settlement lock, then finds the invoice's
+    commission and reverses it exactly (no missing clawback, no deadlock)."""
+    import threading
+    import time
+
+    from django.db import connections, transaction
+
+    from partnerhub.tenancy.context import vendor_scope
+
+    api = api_client_for(vendor)
+    app.control.purge()
+    _post(api, [invoice("in-1", "c0", 10000)])
+    app.control.purge()  # no worker here: the settlement below plays it
+    claimed, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        try:
+            with vendor_scope(vendor), transaction.atomic():
+                assert services.revenue_events_settle(vendor_id=vendor.pk) == 1
+                claimed.set()
+                release.wait(10)
+                time.sleep(0.5)  # the refund is waiting on the settlement lock by now
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    assert claimed.wait(10)
+    release.set()
+    response = api.post(
+        "/api/v1/revenue-events", refund("rf-1", "c0", 4000, of="in-1"), format="json"
+    )
+    thread.join(15)
+    assert not errors, errors
+    assert response.status_code == 201, response.content
+    # 15% of 100.00 = 1500; refund of 40.00: 1500 x 4000 / 10000 = -600.
+    assert amounts(vendor) == [1500, -600]
+    assert _pending(vendor) == 0
