@@ -17,8 +17,10 @@ payout run    ``payout_run_execute`` for every vendor (release, payouts, links, 
               events), floor: one ``GROUP BY`` computing the same per-partnership sums;
 journey       ``journey_evaluate`` of every vendor (steady state), floor: the plain SQL of
               the same metrics (bench/journey_eval.py);
-ingestion     ``POST /api/v1/revenue-events/bulk`` (1,000 per request, in-process client),
-              floor: ``COPY`` of the same rows (rolled back);
+ingestion     ``POST /api/v1/revenue-events/bulk`` (1,000 per request, in-process client):
+              the API's acceptance rate, and end to end with ``revenue_events_settle`` (the
+              commissions the worker computes after the response), floor: ``COPY`` of the
+              same rows (rolled back);
 API reads     ``GET /api/v1/partnerships?limit=100`` and ``/commissions?limit=100`` served by
               gunicorn (2 workers) and loaded from a second process (bench/load.py),
               floor: a bare DRF view returning the same rows from ``.values()``;
@@ -65,7 +67,7 @@ from journey.services import journey_evaluate  # noqa: E402
 from partnerhub.ops.management.commands.bench_seed import Progress, owner_bypass  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
-from payouts import ledger, runs  # noqa: E402
+from payouts import ledger, runs, services  # noqa: E402
 from payouts.ledger_months import ledger_months_rebuild  # noqa: E402
 from payouts.models import PayoutRun  # noqa: E402
 from programs.models import Program  # noqa: E402
@@ -355,8 +357,19 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
             assert response.status_code == 200, response.content[:300]
             stored += response.json()["stored"]
 
+    first_batch = sql("SELECT COALESCE(MAX(id), 0) FROM payouts_revenuebatch")[0][0]
     took, _ = timed(post_all)
     assert stored == count, f"stored {stored} of {count}"
+
+    # The bulk API answers with the events stored and their commissions pending: the settle
+    # task a worker runs after each commit (none runs here) computes them. Timed as the
+    # worker runs it (vendor scope, its own committed transaction), over every batch posted.
+    def settle() -> int:
+        with vendor_scope(vendor):
+            return services.revenue_events_settle(vendor_id=vendor.pk)
+
+    settle_s, created = timed(settle)
+    assert created >= count, f"settlement created {created} commissions for {count} events"
     # Remove the ingested rows and their commissions: owner bypass, and the append-only
     # triggers off for this throw-away data.
     with transaction.atomic(), connection.cursor() as cursor:
@@ -371,12 +384,18 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
             "DELETE FROM payouts_revenueevent WHERE vendor_id = %s AND external_id LIKE %s",
             [vendor.pk, f"{tag}-%"],
         )
+        cursor.execute(
+            "DELETE FROM payouts_revenuebatch WHERE vendor_id = %s AND id > %s",
+            [vendor.pk, first_batch],
+        )
     ledger_months_rebuild(vendor_ids=[vendor.pk])  # the DELETEs skipped its triggers
     return {
         "ingestion": {
             "n": count,
-            "unit": f"{count / took:,.0f} events/s (COPY {count / floor:,.0f}/s)",
+            "unit": f"{count / took:,.0f} events/s accepted, {count / (took + settle_s):,.0f}"
+            f"/s with commissions (settle {settle_s:.2f} s; COPY {count / floor:,.0f}/s)",
             "time": took,
+            "settle": settle_s,
             "floor": floor,
             "rss": rss_mb(),
         }
@@ -692,8 +711,15 @@ def targets(big: dict[str, Any]) -> list[str]:
         if key in r:
             check(f"{key} peak RSS < 300 MB", r[key]["rss"] < 300, f"{r[key]['rss']:.0f} MB")
     if "ingestion" in r:
-        eps = r["ingestion"]["n"] / r["ingestion"]["time"]
-        check("ingestion ≥ 10,000 events/s", eps >= 10_000, f"{eps:,.0f} events/s")
+        ing = r["ingestion"]
+        eps = ing["n"] / ing["time"]
+        end_to_end = ing["n"] / (ing["time"] + ing.get("settle", 0.0))
+        check(
+            "ingestion ≥ 10,000 events/s",
+            eps >= 10_000,
+            f"{eps:,.0f} events/s accepted by the API; end to end, commissions included: "
+            f"{end_to_end:,.0f} events/s",
+        )
     for key in ("GET partnerships", "GET commissions"):
         if key in r:
             share, p99 = r[key]["rps_share"], r[key]["p99"]

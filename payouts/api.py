@@ -147,6 +147,15 @@ class BulkResultSerializer(serializers.Serializer[Any]):
     stored = serializers.IntegerField()
     duplicate = serializers.IntegerField()
     refused = serializers.IntegerField()
+    commissions = serializers.ChoiceField(
+        choices=["pending", "none"],
+        help_text="`pending`: the stored events' commissions (and their `commission.created` "
+        "/ `commission.reversed` webhooks) are computed after this response, within seconds; "
+        "`none`: nothing was stored.",
+    )
+    batch = serializers.CharField(
+        allow_null=True, help_text="The batch of the stored events (`rvb_…`), or null."
+    )
     results = ItemResultSerializer(many=True)
 
 
@@ -370,11 +379,13 @@ _BULK_EXAMPLE = OpenApiExample(
 )
 
 
-def _bulk_body(report: services.IngestReport) -> dict[str, Any]:
+def _bulk_body(report: services.IngestReport, batch: str) -> dict[str, Any]:
     return {
         "stored": report.count("stored"),
         "duplicate": report.count("duplicate"),
         "refused": report.count("refused"),
+        "commissions": "pending" if batch else "none",
+        "batch": batch or None,
         "results": [r.as_dict() for r in report.results],
     }
 
@@ -422,14 +433,17 @@ class RevenueEventViewSet(
     @action(detail=False, methods=["post"], renderer_classes=[FastJSONRenderer])
     def bulk(self, request: Request) -> Response:
         """Up to 1,000 events; each item is stored, a duplicate, or refused with its reason
-        (the valid items are kept)."""
+        (the valid items are kept). The stored events' commissions are computed right after
+        the response (``"commissions": "pending"``), within seconds."""
         items = request.data.get("items") if isinstance(request.data, dict) else None
         if not isinstance(items, list):
             from rest_framework.exceptions import ValidationError
 
             raise ValidationError({"items": ['Send {"items": [...]} with up to 1,000 events.']})
-        report = services.revenue_events_ingest(vendor=self.vendor, items=items, source="api")
-        return Response(_bulk_body(report))
+        report, batch = services.revenue_events_accept(
+            vendor=self.vendor, items=items, source="api"
+        )
+        return Response(_bulk_body(report, batch))
 
 
 class CommissionViewSet(

@@ -13,6 +13,7 @@ amount column, an illegal status move, and any DELETE (see that migration).
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from journey.stages import Stage
@@ -399,6 +400,41 @@ class LedgerMonth(TenantModel):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.currency}: {self.mrr_amount} / {self.commission_amount}"
+
+
+class RevenueBatch(TenantModel):
+    """The revenue events one ingestion call stored, and whether their commissions exist yet.
+
+    Bulk API requests store their events and a *pending* batch, and answer; a task enqueued
+    on commit (``revenue_events_settle_task``), or the sweeper behind it, computes the
+    commissions of the vendor's pending batches in id order and marks them *settled* in the
+    same transaction. Every other ingestion path settles in its own transaction (its batch is
+    written settled). The partial index keeps "this vendor's pending batches" a short index
+    range however many settled batches accumulate."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SETTLED = "settled", "Settled"
+
+    event_ids = ArrayField(models.BigIntegerField())
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    source = models.CharField(max_length=16, default="api")
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    public_id_prefix = "rvb"
+
+    class Meta(TenantModel.Meta):
+        constraints = [vendor_public_id_constraint()]
+        indexes = [
+            models.Index(
+                fields=["vendor", "id"],
+                name="payouts_revbatch_pending_idx",
+                condition=models.Q(status="pending"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.public_id} ({len(self.event_ids)} events, {self.status})"
 
 
 class PayoutRun(TenantModel):

@@ -29,7 +29,13 @@ from partnerhub.webhooks.services import (
 )
 from partners.models import Partnership
 from payouts import ledger
-from payouts.models import AttributionMethod, Commission, Customer, RevenueEvent
+from payouts.models import (
+    AttributionMethod,
+    Commission,
+    Customer,
+    RevenueBatch,
+    RevenueEvent,
+)
 
 MAX_BULK_ITEMS = 1000
 # Amounts are stored in 64-bit integers; a larger one would fail at the database (a 500).
@@ -444,6 +450,19 @@ def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
     }
 
 
+@dataclass
+class _Accepted:
+    """Phase 1 of an ingestion: the per-item results and the events it stored (ids in order),
+    with what phase 2 needs of them when known already (customers of new invoices, whether
+    any is a refund or chargeback)."""
+
+    report: IngestReport
+    event_ids: list[int]
+    invoiced: set[int]
+    refunds: bool
+    batch: str = ""  # public id of the RevenueBatch written with the events (none: "")
+
+
 @transaction.atomic
 def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "api") -> IngestReport:
     """Store revenue events and compute their commissions, each item independently.
@@ -453,7 +472,54 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     *refused* with the field and reason, and the valid ones are kept; every stored event gets
     its commissions in the same transaction (one per plan, ``commission.created`` /
     ``commission.reversed`` events). At most ``MAX_BULK_ITEMS`` items.
+
+    The vendor's pending bulk batches are settled first, in this transaction: a refund's
+    clawback needs the commissions of its invoice, which may still be in one of them.
     """
+    # Pending bulk batches are settled before this transaction writes anything: waiting for
+    # the settlement lock while holding rows a settling worker needs (the ledger's monthly
+    # rollup rows) would be a deadlock. A batch committed while this one accepts its items
+    # (it may hold the invoice a refund here names) is settled after, in the rare case there
+    # is one.
+    _settle_pending(vendor=vendor, only_if_pending=True)
+    # Its batch is written settled: its commissions are computed below, in this transaction.
+    accepted = _accept(vendor=vendor, items=items, source=source, settled=True)
+    _settle_pending(vendor=vendor, only_if_pending=True)
+    if accepted.event_ids:
+        accepted.report.commission_ids = _settle_events(
+            vendor=vendor,
+            event_ids=accepted.event_ids,
+            invoiced=accepted.invoiced,
+            refunds=accepted.refunds,
+        )
+    return accepted.report
+
+
+@transaction.atomic
+def revenue_events_accept(
+    *, vendor: Vendor, items: list[Any], source: str = "api"
+) -> tuple[IngestReport, str]:
+    """Store revenue events now and compute their commissions after the commit (bulk API).
+
+    Same per-item guarantees and results as ``revenue_events_ingest``; the stored events are
+    recorded in a *pending* ``RevenueBatch`` and ``revenue_events_settle_task`` is enqueued
+    when the transaction commits (the beat sweeper enqueues it again for a batch still
+    pending: a lost message, a killed worker). Returns the report and the batch's public id
+    ("" when nothing was stored)."""
+    accepted = _accept(vendor=vendor, items=items, source=source, settled=False)
+    if accepted.batch:
+        from payouts.tasks import revenue_events_settle_task
+
+        vendor_id = vendor.pk
+        transaction.on_commit(lambda: revenue_events_settle_task.delay(vendor_id))  # type: ignore[arg-type]
+    return accepted.report, accepted.batch
+
+
+def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> _Accepted:
+    """Phase 1: parse and check the items, look up customers and stored events, insert the
+    new events (``ON CONFLICT DO NOTHING``) and their batch, pending or ``settled`` (the
+    caller then computes the commissions in this transaction). No commission, customer or
+    outbox write."""
     if len(items) > MAX_BULK_ITEMS:
         raise ValidationError({"items": f"At most {MAX_BULK_ITEMS} items per request."})
     report = IngestReport()
@@ -495,7 +561,14 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
             continue
         batch[ext] = event
         to_create.append((index, event))
-    inserted = _events_insert(vendor=vendor, events=[e for _, e in to_create], source=source)
+    batch_id = RevenueBatch.new_public_id()
+    inserted = _events_insert(
+        vendor=vendor,
+        events=[e for _, e in to_create],
+        source=source,
+        batch=batch_id,
+        settled=settled,
+    )
     # A concurrent request may have stored the same external id first: ours is a duplicate.
     lost = [e.external_id for _, e in to_create if e.external_id not in inserted]
     winners = dict(
@@ -505,17 +578,21 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
         if lost
         else []
     )
-    new_ids = []
-    invoiced: set[int] = set()  # customers with a new invoice
-    refunds = False  # any new refund or chargeback (else no clawback to look for)
+    accepted = _Accepted(
+        report=report,
+        event_ids=[],
+        invoiced=set(),
+        refunds=False,
+        batch=batch_id if inserted else "",
+    )
     for index, event in to_create:
         pk = inserted.get(event.external_id)
         if pk is not None:
-            new_ids.append(pk)
+            accepted.event_ids.append(pk)
             if event.kind == RevenueEvent.Kind.INVOICE_PAID:
-                invoiced.add(event.customer_id)
+                accepted.invoiced.add(event.customer_id)
             else:
-                refunds = True
+                accepted.refunds = True
             report.results.append(
                 ItemResult(index, "stored", event.external_id, id=event.public_id)
             )
@@ -524,14 +601,93 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
                 ItemResult(index, "duplicate", event.external_id, id=winners[event.external_id])
             )
     report.results.sort(key=lambda r: r.index)
-    if new_ids:
-        _customers_touch(vendor=vendor, customer_ids=invoiced)
-        report.commission_ids = ledger.commissions_compute(
-            vendor_id=vendor.pk, event_ids=new_ids, with_clawbacks=refunds
-        )
-        _announce_commissions(vendor=vendor, ids=report.commission_ids)
-        _evaluate_first_earners(vendor=vendor, commission_ids=report.commission_ids)
-    return report
+    return accepted
+
+
+def _settle_events(
+    *, vendor: Vendor, event_ids: list[int], invoiced: set[int], refunds: bool
+) -> list[int]:
+    """Phase 2 for stored events: their customers' paid status and MRR, their commissions
+    (invoices, then clawbacks when any is a refund), the outbox events of exactly the
+    commissions inserted, the journey evaluation of first earners. Re-run safe: commissions
+    are unique per (event, plan) and inserted ``ON CONFLICT DO NOTHING``."""
+    _customers_touch(vendor=vendor, customer_ids=invoiced)
+    commission_ids = ledger.commissions_compute(
+        vendor_id=vendor.pk, event_ids=event_ids, with_clawbacks=refunds
+    )
+    _announce_commissions(vendor=vendor, ids=commission_ids)
+    _evaluate_first_earners(vendor=vendor, commission_ids=commission_ids)
+    return commission_ids
+
+
+# Settlement of a vendor's pending batches is serialised per vendor (a worker, the sweeper's
+# task and a synchronous ingestion may meet): ordering matters, a refund's clawback reads the
+# commissions of its invoice, stored in an earlier batch.
+_SETTLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
+# Claimed and marked in one statement, in the caller's transaction: a failure later rolls the
+# mark back with everything else, and the batches are pending again.
+_CLAIM_SQL = """
+UPDATE payouts_revenuebatch b SET status = 'settled', settled_at = now(), updated_at = now()
+FROM (SELECT id FROM payouts_revenuebatch
+      WHERE vendor_id = %(vendor)s AND status = 'pending' ORDER BY id FOR UPDATE) p
+WHERE b.id = p.id AND b.vendor_id = %(vendor)s
+RETURNING b.id, b.event_ids
+"""
+# What phase 2 needs of stored events, derived from their ids.
+_PHASE2_INPUTS_SQL = """
+SELECT COALESCE(array_agg(DISTINCT customer_id) FILTER (WHERE kind = 'invoice_paid'), '{}'),
+       COALESCE(bool_or(kind <> 'invoice_paid'), false)
+FROM payouts_revenueevent WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
+"""
+# Events per phase-2 round when many batches are pending (one statement set per round keeps
+# the arrays and each statement's memory bounded).
+SETTLE_CHUNK_EVENTS = 10_000
+
+
+_ANY_PENDING_SQL = """
+SELECT EXISTS (SELECT 1 FROM payouts_revenuebatch
+               WHERE vendor_id = %(vendor)s AND status = 'pending')
+"""
+
+
+def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[int]:
+    """Phase 2 of the vendor's pending batches, in batch id order, marked settled; in the
+    caller's transaction, under the vendor's settlement lock. Returns the new commissions.
+
+    ``only_if_pending``: take the lock only when a pending batch is visible (synchronous
+    ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
+    batch is waiting). A batch being settled by another transaction still reads as pending
+    until that one commits, so the caller then waits for it, as it must."""
+    with connection.cursor() as cursor:
+        if only_if_pending:
+            cursor.execute(_ANY_PENDING_SQL, {"vendor": vendor.pk})
+            if not cursor.fetchone()[0]:
+                return []
+        cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
+        cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk})
+        claimed = sorted(cursor.fetchall())
+    created: list[int] = []
+    chunk: list[int] = []
+    for index, (_, event_ids) in enumerate(claimed):
+        chunk.extend(event_ids)
+        if len(chunk) >= SETTLE_CHUNK_EVENTS or index == len(claimed) - 1:
+            with connection.cursor() as cursor:
+                cursor.execute(_PHASE2_INPUTS_SQL, {"vendor": vendor.pk, "ids": chunk})
+                customers, refunds = cursor.fetchone()
+            created += _settle_events(
+                vendor=vendor, event_ids=chunk, invoiced=set(customers), refunds=refunds
+            )
+            chunk = []
+    return created
+
+
+@transaction.atomic
+def revenue_events_settle(*, vendor_id: int) -> int:
+    """Compute the commissions of the vendor's pending revenue batches (bulk API) and mark
+    them settled, in one transaction; returns how many commissions were created. Re-run
+    safe: a second run finds nothing pending, and a run that fails leaves them pending."""
+    vendor = Vendor.objects.get(pk=vendor_id)
+    return len(_settle_pending(vendor=vendor))
 
 
 _FIRST_EARNERS_SQL = """
@@ -579,11 +735,28 @@ FROM unnest(%(public_ids)s::varchar[], %(external_ids)s::varchar[], %(customers)
 ON CONFLICT DO NOTHING
 RETURNING external_id, id
 """
+# The events and the batch recording them in one statement (no batch when every item lost
+# to a concurrent insert): one round trip instead of two per request.
+_EVENTS_AND_BATCH_INSERT_SQL = f"""
+WITH ins AS ({_EVENTS_INSERT_SQL}),
+batch AS (
+  INSERT INTO payouts_revenuebatch (vendor_id, public_id, created_at, updated_at, event_ids,
+    status, source, settled_at)
+  SELECT %(vendor)s, %(batch)s, now(), now(), array_agg(id ORDER BY id),
+         CASE WHEN %(settled)s THEN 'settled' ELSE 'pending' END, %(source)s,
+         CASE WHEN %(settled)s THEN now() END
+  FROM ins HAVING count(*) > 0
+)
+SELECT external_id, id FROM ins
+"""  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
-def _events_insert(*, vendor: Vendor, events: list[_Event], source: str) -> dict[str, int]:
-    """One INSERT for the batch (``ON CONFLICT DO NOTHING``: a concurrent request may have
-    stored an external id first). Returns external id → primary key of the rows inserted."""
+def _events_insert(
+    *, vendor: Vendor, events: list[_Event], source: str, batch: str, settled: bool
+) -> dict[str, int]:
+    """One INSERT for the events (``ON CONFLICT DO NOTHING``: a concurrent request may have
+    stored an external id first) and their ``RevenueBatch`` row ``batch``. Returns external
+    id → primary key of the rows inserted."""
     if not events:
         return {}
     columns: dict[str, list[Any]] = {
@@ -601,7 +774,10 @@ def _events_insert(*, vendor: Vendor, events: list[_Event], source: str) -> dict
         "refunded": [e.refunded_event_id for e in events],
     }
     with connection.cursor() as cursor:
-        cursor.execute(_EVENTS_INSERT_SQL, {**columns, "vendor": vendor.pk, "source": source})
+        cursor.execute(
+            _EVENTS_AND_BATCH_INSERT_SQL,
+            {**columns, "vendor": vendor.pk, "source": source, "batch": batch, "settled": settled},
+        )
         return dict(cursor.fetchall())
 
 

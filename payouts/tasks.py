@@ -27,6 +27,39 @@ def commissions_release_task(vendor: Vendor) -> int:
     return services.commissions_release(vendor=vendor)
 
 
+@shared_task(name="payouts.tasks.revenue_events_settle_task")
+@vendor_task
+def revenue_events_settle_task(vendor: Vendor) -> int:
+    """Commissions of the vendor's pending bulk-ingested batches (enqueued on their commit)."""
+    return services.revenue_events_settle(vendor_id=vendor.pk)
+
+
+# A batch older than this is presumed lost (message lost, worker killed before its commit):
+# the enqueued task normally settles it within a second or two.
+SETTLE_SWEEP_AGE = dt.timedelta(seconds=30)
+
+
+@shared_task(name="payouts.tasks.revenue_events_settle_sweep_task")
+def revenue_events_settle_sweep_task() -> int:
+    """Beat, every minute: a settle task per vendor with a batch pending for longer than
+    ``SETTLE_SWEEP_AGE``. Harmless when the first task runs too: settlement is serialised
+    per vendor and the second finds nothing pending."""
+    # Cross-tenant on purpose: finds which vendors have work; each settle runs in its scope.
+    from payouts.models import RevenueBatch
+
+    vendor_ids = list(
+        RevenueBatch.objects.unscoped()
+        .filter(
+            status=RevenueBatch.Status.PENDING, created_at__lt=timezone.now() - SETTLE_SWEEP_AGE
+        )
+        .values_list("vendor_id", flat=True)
+        .distinct()
+    )
+    for vendor_id in vendor_ids:
+        revenue_events_settle_task.delay(vendor_id)
+    return len(vendor_ids)
+
+
 @shared_task(name="payouts.tasks.payout_runs_due_task")
 def payout_runs_due_task(period: str | None = None) -> int:
     """Beat, daily: start the run of the period that just ended for every active program on

@@ -57,6 +57,16 @@ def test_bench_runner_measures_money_journey_and_dashboard_against_floors():
     assert any(line.startswith("- ") for line in run.targets({"results": results}))
 
 
+def test_ingestion_target_is_the_api_rate_with_the_end_to_end_rate_next_to_it():
+    from bench import run
+
+    lines = run.targets({"results": {"ingestion": {"n": 10_000, "time": 0.8, "settle": 1.7}}})
+    assert lines == [
+        "- met: ingestion ≥ 10,000 events/s — 12,500 events/s accepted by the API; end to end, "
+        "commissions included: 4,000 events/s"
+    ]
+
+
 def test_journey_floor_computes_the_same_metrics_as_the_evaluation():
     from bench import run
     from bench.journey_eval import floor_specs, floor_statement

@@ -307,6 +307,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payouts.tasks.commissions_release_fanout_task",
         "schedule": crontab(minute=20),
     },
+    "revenue-events-settle-sweep": {
+        "task": "payouts.tasks.revenue_events_settle_sweep_task",
+        "schedule": 60.0,
+    },
     "payout-runs-due": {
         "task": "payouts.tasks.payout_runs_due_task",
         "schedule": crontab(hour=3, minute=5),

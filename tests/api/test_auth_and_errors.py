@@ -182,6 +182,7 @@ def test_json_beyond_what_orjson_reads_is_parsed_as_drf_does(vendor, api_client_
     assert response.status_code == 200, response.content
     result = response.json()["results"][0]
     assert (result["outcome"], result["field"]) == ("refused", "amount")
+    assert (response.json()["commissions"], response.json()["batch"]) == ("none", None)
 
 
 def test_authentication_loads_the_key_and_its_vendor_as_the_orm_would_in_one_query(

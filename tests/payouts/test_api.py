@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from payouts import runs
-from payouts.models import Payout, RevenueEvent
+from payouts.models import Commission, Payout, RevenueEvent
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -78,6 +78,14 @@ def test_bulk_reports_per_item_and_keeps_the_valid_ones(vendor, api_client_for, 
     data = response.json()
     assert (data["stored"], data["duplicate"], data["refused"]) == (1, 1, 1)
     assert data["results"][1]["field"] == "customer"
+    # The stored event's commission follows the response (the settle task, run here by hand).
+    assert data["commissions"] == "pending"
+    assert data["batch"].startswith("rvb_")
+    assert not Commission.objects.for_vendor(vendor).exists()
+    from payouts.services import revenue_events_settle
+
+    assert revenue_events_settle(vendor_id=vendor.pk) == 1
+    assert list(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [150]
     malformed = api_client_for(vendor).post(
         "/api/v1/revenue-events/bulk", {"items": "nope"}, format="json"
     )
