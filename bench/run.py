@@ -357,6 +357,11 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
             assert response.status_code == 200, response.content[:300]
             stored += response.json()["stored"]
 
+    # A server process answers many requests: its one-time work (URL configuration, view
+    # and serializer imports, ~0.3 s) is done by one untimed read of the same API first, not
+    # charged to the first timed batch. Nothing is written by it.
+    warm = client.get("/api/v1/revenue-events", {"limit": 1}, headers=headers)
+    assert warm.status_code == 200, warm.content[:300]
     first_batch = sql("SELECT COALESCE(MAX(id), 0) FROM payouts_revenuebatch")[0][0]
     took, _ = timed(post_all)
     assert stored == count, f"stored {stored} of {count}"
