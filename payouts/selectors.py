@@ -258,13 +258,47 @@ def payout_run_list(*, vendor: Vendor) -> QuerySet[PayoutRun]:
     return PayoutRun.objects.for_vendor(vendor).select_related("program").order_by("-id")
 
 
-def payouts_of_run(*, vendor: Vendor, run: PayoutRun) -> QuerySet[Payout]:
-    return (
+def payouts_of_run(
+    *, vendor: Vendor, run: PayoutRun, status: str = "", partner: str = ""
+) -> QuerySet[Payout]:
+    """A run's payouts by partner name; ``status`` and a partner-name fragment narrow them."""
+    payouts = Payout.objects.for_vendor(vendor).filter(run=run)
+    if status:
+        payouts = payouts.filter(status=status)
+    if partner:
+        payouts = payouts.filter(partnership__partner__name__icontains=partner)
+    return payouts.select_related("partnership__partner").order_by(
+        "partnership__partner__name", "id"
+    )
+
+
+@dataclass(frozen=True)
+class RunStatusLine:
+    status: str
+    label: str
+    count: int
+    totals: list[str]  # formatted, one per currency
+
+
+def payout_run_summary(*, vendor: Vendor, run: PayoutRun) -> list[RunStatusLine]:
+    """Per payout status: how many payouts and their total per currency (one query)."""
+    rows = (
         Payout.objects.for_vendor(vendor)
         .filter(run=run)
-        .select_related("partnership__partner")
-        .order_by("partnership__partner__name", "id")
+        .values("status", "currency")
+        .annotate(n=Count("id"), total=Sum("amount"))
+        .order_by("status", "currency")
     )
+    counts: dict[str, int] = defaultdict(int)
+    totals: dict[str, list[str]] = defaultdict(list)
+    for r in rows:
+        counts[r["status"]] += int(r["n"])
+        totals[r["status"]].append(money_format(int(r["total"] or 0), r["currency"]))
+    return [
+        RunStatusLine(value, str(label), counts[value], totals[value])
+        for value, label in PayoutStatus.choices
+        if value in counts
+    ]
 
 
 def payouts_csv(*, vendor: Vendor, run: PayoutRun) -> str:
@@ -459,7 +493,9 @@ def vendor_income_by_program(*, vendor: Vendor, since: dt.datetime) -> list[Vend
     programs = Program.objects.for_vendor(vendor).order_by("name")
     mrr = dict(
         Customer.objects.for_vendor(vendor)
-        .filter(status=Customer.Status.ACTIVE, partnership__isnull=False)
+        # The partnership's vendor too: without it the join reads every vendor's
+        # partnerships (a sequential scan of the whole table).
+        .filter(status=Customer.Status.ACTIVE, partnership__vendor=vendor)
         .values_list("partnership__program_id")
         .annotate(total=Sum("mrr_amount"))
         .values_list("partnership__program_id", "total")
@@ -467,7 +503,7 @@ def vendor_income_by_program(*, vendor: Vendor, since: dt.datetime) -> list[Vend
     cost = dict(
         Commission.objects.for_vendor(vendor)
         .exclude(status=CommissionStatus.REVERSED)
-        .filter(occurred_at__gte=since)
+        .filter(occurred_at__gte=since, partnership__vendor=vendor)
         .values_list("partnership__program_id")
         .annotate(total=Sum("amount"))
         .values_list("partnership__program_id", "total")

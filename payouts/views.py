@@ -238,8 +238,21 @@ class PayoutRunView(VendorDashboardView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         run = self._run()
-        payouts = list(selectors.payouts_of_run(vendor=self.vendor, run=run))
-        context.update(run=run, payouts=payouts, working=run.status in ("queued", "running"))
+        status = self.request.GET.get("status", "")
+        filters = {
+            "status": status if status in PayoutStatus.values else "",
+            "partner": self.request.GET.get("partner", "").strip()[:100],
+        }
+        page = _page(self.request, selectors.payouts_of_run(vendor=self.vendor, run=run, **filters))
+        context.update(
+            run=run,
+            page=page,
+            payouts=page.object_list,
+            filters=filters,
+            statuses=PayoutStatus.choices,
+            summary=selectors.payout_run_summary(vendor=self.vendor, run=run),
+            working=run.status in ("queued", "running"),
+        )
         return context
 
     def post(self, request: HttpRequest, vendor_slug: str, payout_run_id: str) -> HttpResponse:

@@ -243,3 +243,51 @@ def test_commission_list_pages_newer_and_older_without_counting_the_ledger(
     assert "Older" not in second
     assert "Page 1<" in beyond  # past the end: the first page
     assert not any("COUNT(" in q["sql"] for q in first_queries.captured_queries)
+
+
+def test_run_page_pages_filters_and_sums_payouts_by_status(
+    vendor, admin, client_for, world, monkeypatch, django_assert_max_num_queries
+):
+    program, partnership = world
+    PartnerPayoutDetailsFactory(vendor=vendor, partner=partnership.partner, method="paypal",
+                                paypal_email="pay@pixel.example")  # fmt: skip
+    for name, ext in (("Bright Studio", "c2"), ("Copper Co", "c3")):
+        other = PartnershipFactory(program=program, partner__name=name)
+        CustomerFactory(partnership=other, external_id=ext)
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice("in-1", "c1", 100000),  # 15% = 150.00, Pixel has details: draft
+            invoice("in-2", "c2", 20000),  # 30.00, no details: held
+            invoice("in-3", "c3", 4999),  # 15% of 49.99 = 7.4985 -> 7.50, held
+        ],
+    )
+    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    runs.payout_run_execute(vendor=vendor, run_id=run.pk)
+    monkeypatch.setattr("payouts.views.PAGE_SIZE", 2)
+    client = client_for(admin)
+    url = f"/app/acme/payout-runs/{run.public_id}/"
+    with django_assert_max_num_queries(15):
+        first = client.get(url).content.decode()
+    # Summary: held 2 payouts, 30.00 + 7.50 = 37.50; draft 1, 150.00.
+    assert "37.50 USD" in first
+    assert "150.00 USD" in first
+    assert "Bright Studio" in first
+    assert "Copper Co" in first
+    assert "Pixel Agency" not in first.split("<tbody>")[2]
+    second = client.get(url, {"page": 2}).content.decode()
+    assert "Pixel Agency" in second
+    assert "Page 2 of 2" in second
+    assert "← Previous" in second
+    held = client.get(url, {"status": "held"}).content.decode()
+    rows = held.split("<tbody>")[2]
+    assert "Bright Studio" in rows
+    assert "Copper Co" in rows
+    assert "Pixel Agency" not in rows
+    found = client.get(url, {"partner": "pix"}).content.decode().split("<tbody>")[2]
+    assert "Pixel Agency" in found
+    assert "Bright Studio" not in found
+    nothing = client.get(url, {"partner": "nobody"}).content.decode()
+    assert "No payout of this run matches the filter." in nothing
+    bogus = client.get(url, {"status": "<script>"})
+    assert bogus.status_code == 200  # an unknown status is ignored, not an error
