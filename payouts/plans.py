@@ -210,6 +210,28 @@ def _locked_program(*, vendor: Vendor, program_id: str) -> Program:
     return program
 
 
+def _locked_plan(*, vendor: Vendor, plan_id: str) -> CommissionPlan:
+    """The plan, locked for a change, with its program locked first (as in create: the
+    program row serialises the check that no active twin pays the same events)."""
+    found = (
+        CommissionPlan.objects.for_vendor(vendor)
+        .filter(public_id=plan_id)
+        .values_list("pk", "program__public_id")
+        .first()
+    )
+    if found is None:
+        raise ValidationError({"plan": "Unknown commission plan."})
+    program = _locked_program(vendor=vendor, program_id=found[1])
+    plan = (
+        CommissionPlan.objects.for_vendor(vendor)
+        .select_for_update(of=("self",))
+        .select_related("persona")
+        .get(pk=found[0])
+    )
+    plan.program = program
+    return plan
+
+
 def _save_tiers(plan: CommissionPlan, tiers: list[tuple[str, Decimal]]) -> list[CommissionPlanTier]:
     CommissionPlanTier.objects.for_vendor(plan.vendor_id).filter(plan=plan).delete()
     return CommissionPlanTier.objects.for_vendor(plan.vendor_id).bulk_create(
@@ -318,16 +340,10 @@ def commission_plan_update(
     """Change a plan's name, persona, rate, bounty, duration, cap or tiers (``tiers`` replaces
     them all). Program and kind are fixed: create another plan instead. Applies to revenue
     events computed from now on; the ledger is never rewritten (see the module docstring)."""
-    plan = (
-        CommissionPlan.objects.for_vendor(vendor)
-        .select_related("program", "persona")
-        .filter(public_id=plan_id)
-        .first()
-    )
-    if plan is None:
-        raise ValidationError({"plan": "Unknown commission plan."})
+    plan = _locked_plan(vendor=vendor, plan_id=plan_id)
+    program = plan.program
     # Naming the plan's own program or kind again is fine; moving it is not.
-    if changes.get("program_id", plan.program.public_id) != plan.program.public_id:
+    if changes.get("program_id", program.public_id) != program.public_id:
         raise ValidationError({"program": "A plan cannot move to another program."})
     if changes.get("kind", plan.kind) != plan.kind:
         raise ValidationError({"kind": "A plan's kind cannot change: create another plan."})
@@ -337,9 +353,6 @@ def commission_plan_update(
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationError({field: "This field cannot be changed: create another plan."})
-    program = _locked_program(vendor=vendor, program_id=plan.program.public_id)
-    plan = CommissionPlan.objects.for_vendor(vendor).select_for_update().get(pk=plan.pk)
-    plan.program = program
     old_tiers = _current_tiers(plan)
     before = commission_plan_data(plan, old_tiers)
     if "name" in changes:
@@ -436,12 +449,7 @@ def _plan_switch(
     actor: User | None,
     actor_label: str,
 ) -> CommissionPlan:
-    plan = CommissionPlan.objects.for_vendor(vendor).filter(public_id=plan_id).first()
-    if plan is None:
-        raise ValidationError({"plan": "Unknown commission plan."})
-    # The program row first, as in create and update: it serialises the twin check.
-    _locked_program(vendor=vendor, program_id=plan.program.public_id)
-    plan = CommissionPlan.objects.for_vendor(vendor).select_for_update().get(pk=plan.pk)
+    plan = _locked_plan(vendor=vendor, plan_id=plan_id)
     if plan.is_active == active:
         return plan
     tiers = _current_tiers(plan)

@@ -231,7 +231,7 @@ def commission_plan_list(
     return qs.order_by("program__name", "-is_active", "name", "id")
 
 
-def program_has_money(*, vendor: Vendor, program: Any) -> str | None:
+def program_ledger_currency(*, vendor: Vendor, program: Any) -> str | None:
     """The currency the program's ledger is in, if it has revenue events or commissions
     (any status), else None: amounts in minor units mean nothing in another currency."""
     event = (

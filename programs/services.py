@@ -99,7 +99,7 @@ def program_update(*, vendor: Vendor, program_id: str, **fields: Any) -> Program
     if new_currency and new_currency != program.currency:
         # Revenue, commissions, bounties, caps and the payout threshold are minor units of
         # the program's currency: once money is recorded, a switch would reprice it all.
-        held = payout_selectors.program_has_money(vendor=vendor, program=program)
+        held = payout_selectors.program_ledger_currency(vendor=vendor, program=program)
         if held is not None:
             raise ValidationError(
                 {
