@@ -230,14 +230,19 @@ class PayoutRunView(VendorDashboardView):
             raise Http404("No such payout run")
         return run
 
+    def _polling(self) -> bool:
+        """The progress fragment htmx polls every 2 s while the run works: the run only."""
+        return bool(self.request.headers.get("HX-Request"))
+
     def get_template_names(self) -> list[str]:
-        if self.request.headers.get("HX-Request"):
-            return ["payouts/_run_progress.html"]
-        return [self.template_name]
+        return ["payouts/_run_progress.html"] if self._polling() else [self.template_name]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         run = self._run()
+        context.update(run=run, working=run.status in ("queued", "running"))
+        if self._polling():
+            return context
         status = self.request.GET.get("status", "")
         filters = {
             "status": status if status in PayoutStatus.values else "",
@@ -245,13 +250,11 @@ class PayoutRunView(VendorDashboardView):
         }
         page = _page(self.request, selectors.payouts_of_run(vendor=self.vendor, run=run, **filters))
         context.update(
-            run=run,
             page=page,
             payouts=page.object_list,
             filters=filters,
             statuses=PayoutStatus.choices,
             summary=selectors.payout_run_summary(vendor=self.vendor, run=run),
-            working=run.status in ("queued", "running"),
         )
         return context
 

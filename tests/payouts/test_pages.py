@@ -126,11 +126,14 @@ def test_held_payout_shows_its_reason(vendor, admin, client_for, world):
 def test_progress_fragment_for_htmx_polling(vendor, admin, client_for, world):
     program, _ = world
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
-    fragment = client_for(admin).get(
-        f"/app/acme/payout-runs/{run.public_id}/", headers={"HX-Request": "true"}
-    )
+    with CaptureQueriesContext(connection) as queries:
+        fragment = client_for(admin).get(
+            f"/app/acme/payout-runs/{run.public_id}/", headers={"HX-Request": "true"}
+        )
     assert 'hx-trigger="every 2s"' in fragment.content.decode()
     assert "<html" not in fragment.content.decode()
+    # The poll renders the run only: no page of payouts, no per-status summary.
+    assert not [q for q in queries.captured_queries if 'FROM "payouts_payout"' in q["sql"]]
 
 
 def test_portal_passive_income_shows_mrr_earnings_and_projection(vendor, client_for, world):
