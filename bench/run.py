@@ -371,7 +371,7 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
     # worker runs it (vendor scope, its own committed transaction), over every batch posted.
     def settle() -> int:
         with vendor_scope(vendor):
-            return services.revenue_events_settle(vendor_id=vendor.pk)
+            return services.revenue_events_settle(vendor=vendor)
 
     settle_s, created = timed(settle)
     assert created >= count, f"settlement created {created} commissions for {count} events"

@@ -682,11 +682,10 @@ def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[in
 
 
 @transaction.atomic
-def revenue_events_settle(*, vendor_id: int) -> int:
+def revenue_events_settle(*, vendor: Vendor) -> int:
     """Compute the commissions of the vendor's pending revenue batches (bulk API) and mark
     them settled, in one transaction; returns how many commissions were created. Re-run
     safe: a second run finds nothing pending, and a run that fails leaves them pending."""
-    vendor = Vendor.objects.get(pk=vendor_id)
     return len(_settle_pending(vendor=vendor))
 
 

@@ -31,7 +31,7 @@ def commissions_release_task(vendor: Vendor) -> int:
 @vendor_task
 def revenue_events_settle_task(vendor: Vendor) -> int:
     """Commissions of the vendor's pending bulk-ingested batches (enqueued on their commit)."""
-    return services.revenue_events_settle(vendor_id=vendor.pk)
+    return services.revenue_events_settle(vendor=vendor)
 
 
 # A batch older than this is presumed lost (message lost, worker killed before its commit):

@@ -84,7 +84,7 @@ def test_bulk_reports_per_item_and_keeps_the_valid_ones(vendor, api_client_for, 
     assert not Commission.objects.for_vendor(vendor).exists()
     from payouts.services import revenue_events_settle
 
-    assert revenue_events_settle(vendor_id=vendor.pk) == 1
+    assert revenue_events_settle(vendor=vendor) == 1
     assert list(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [150]
     malformed = api_client_for(vendor).post(
         "/api/v1/revenue-events/bulk", {"items": "nope"}, format="json"

@@ -68,8 +68,8 @@ def test_bulk_post_stores_now_and_settle_computes_the_commissions_once(
     batch = RevenueBatch.objects.for_vendor(vendor).get(public_id=body["batch"])
     assert (batch.status, len(batch.event_ids), batch.source) == ("pending", 3, "api")
 
-    assert services.revenue_events_settle(vendor_id=other_vendor.pk) == 0  # not theirs
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 3
+    assert services.revenue_events_settle(vendor=other_vendor) == 0  # not theirs
+    assert services.revenue_events_settle(vendor=vendor) == 3
     # 15% of 100.00 = 15.00; of 250.00 = 37.50; of 49.99 = 7.4985 → 7.50 (half-even, once)
     assert amounts(vendor) == [1500, 3750, 750]
     created = _events(vendor, "commission.created")
@@ -84,7 +84,7 @@ def test_bulk_post_stores_now_and_settle_computes_the_commissions_once(
     assert batch.settled_at is not None
 
     # Settling again (a redelivered task, the sweeper) changes nothing.
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 0
+    assert services.revenue_events_settle(vendor=vendor) == 0
     assert amounts(vendor) == [1500, 3750, 750]
     assert len(_events(vendor, "commission.created")) == 3
     # A resend of the same events is all duplicates: no new batch, nothing pending.
@@ -108,14 +108,14 @@ def test_a_refund_in_a_later_bulk_batch_claws_back_exactly_after_settle(
     assert (body["stored"], body["commissions"]) == (1, "pending")
     assert _pending(vendor) == 2
 
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 2
+    assert services.revenue_events_settle(vendor=vendor) == 2
     # 15% of 49.99 = 7.4985 → 750; refund of 10.00: 750 x 1000 / 4999 = 150.03 → -150
     assert amounts(vendor) == [750, -150]
     clawback = Commission.objects.for_vendor(vendor).get(kind="clawback")
     assert clawback.reverses == Commission.objects.for_vendor(vendor).get(kind="percent")
     assert [e.data["amount"] for e in _events(vendor, "commission.reversed")] == [-150]
     assert _pending(vendor) == 0
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 0
+    assert services.revenue_events_settle(vendor=vendor) == 0
     assert amounts(vendor) == [750, -150]
 
 
@@ -136,7 +136,7 @@ def test_a_single_create_while_a_bulk_batch_is_pending_settles_that_batch_first(
     assert _pending(vendor) == 0
     batches = RevenueBatch.objects.for_vendor(vendor).order_by("id")
     assert [(b.status, len(b.event_ids)) for b in batches] == [("settled", 2), ("settled", 1)]
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 0
+    assert services.revenue_events_settle(vendor=vendor) == 0
     assert len(_events(vendor, "commission.created")) == 2
     assert len(_events(vendor, "commission.reversed")) == 1
 
@@ -149,13 +149,13 @@ def test_a_failed_settlement_leaves_the_batches_pending(vendor, agency, api_clie
 
     def settle_then_crash() -> None:
         with transaction.atomic():
-            assert services.revenue_events_settle(vendor_id=vendor.pk) == 1
+            assert services.revenue_events_settle(vendor=vendor) == 1
             raise RuntimeError("worker killed before its commit")
 
     with pytest.raises(RuntimeError):
         settle_then_crash()
     assert (_pending(vendor), amounts(vendor)) == (1, [])
-    assert services.revenue_events_settle(vendor_id=vendor.pk) == 1
+    assert services.revenue_events_settle(vendor=vendor) == 1
     assert amounts(vendor) == [1500]
 
 
@@ -180,11 +180,11 @@ def test_accepting_and_settling_take_a_bounded_number_of_queries(
             vendor=vendor, items=[refund(f"r-{i}", f"k{i}", 100, of=f"small-{i}")]
         )
     with django_assert_max_num_queries(12):
-        created = services.revenue_events_settle(vendor_id=vendor.pk)
+        created = services.revenue_events_settle(vendor=vendor)
     assert created == 310 + 3
     # The vendor, the lock, the claim (and the test's savepoint pair): nothing pending.
     with django_assert_max_num_queries(5):
-        assert services.revenue_events_settle(vendor_id=vendor.pk) == 0
+        assert services.revenue_events_settle(vendor=vendor) == 0
 
 
 @pytest.mark.django_db
@@ -258,7 +258,7 @@ def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_ba
     def worker() -> None:
         try:
             with vendor_scope(vendor), transaction.atomic():
-                assert services.revenue_events_settle(vendor_id=vendor.pk) == 1
+                assert services.revenue_events_settle(vendor=vendor) == 1
                 claimed.set()
                 release.wait(10)
                 time.sleep(0.5)  # the refund is waiting on the settlement lock by now
