@@ -26,6 +26,7 @@ from payouts.models import (
     Payout,
     PayoutRun,
     PayoutStatus,
+    RevenueBatch,
     RevenueEvent,
 )
 
@@ -282,10 +283,20 @@ class CustomerFilter(django_filters.FilterSet):
 class RevenueEventFilter(django_filters.FilterSet):
     customer = django_filters.CharFilter(field_name="customer__public_id")
     kind = django_filters.ChoiceFilter(choices=RevenueEvent.Kind.choices)
+    batch = django_filters.CharFilter(
+        method="filter_batch", help_text="The events a bulk request stored (`rvb_…`)."
+    )
 
     class Meta:
         model = RevenueEvent
-        fields = ["customer", "kind"]
+        fields = ["customer", "kind", "batch"]
+
+    def filter_batch(self, queryset: Any, name: str, value: str) -> Any:
+        # The batch is looked up in the key's vendor: another vendor's batch lists nothing,
+        # exactly like one that does not exist.
+        batches = RevenueBatch.objects.for_vendor(self.request.user.vendor)
+        event_ids = batches.filter(public_id=value).values_list("event_ids", flat=True).first()
+        return queryset.filter(id__in=event_ids or [])
 
 
 class CommissionFilter(django_filters.FilterSet):

@@ -430,7 +430,9 @@ class RevenueBatch(TenantModel):
                 fields=["vendor", "id"],
                 name="payouts_revbatch_pending_idx",
                 condition=models.Q(status="pending"),
-            )
+            ),
+            # The API list order (partnerhub/api/pagination.py): a page is an index range.
+            models.Index(fields=["vendor", "created_at", "id"], name="payouts_revbatch_created"),
         ]
 
     def __str__(self) -> str:

@@ -31,6 +31,7 @@ from payouts.models import (
     Payout,
     PayoutRun,
     PayoutStatus,
+    RevenueBatch,
     RevenueEvent,
 )
 
@@ -173,6 +174,29 @@ class CommissionStatusChange:
     actor_label: str
     reason: str
     via: str  # what the audit row is about: "commission", "payout po_…", "payout_run run_…"
+
+
+@dataclass(frozen=True)
+class BatchCommissionTotal:
+    currency: str
+    amount: int
+    count: int
+
+
+def revenue_batch_commission_totals(
+    *, vendor: Vendor, batch: RevenueBatch
+) -> list[BatchCommissionTotal]:
+    """What the commissions of a bulk batch's events add up to, per currency (an integrator
+    reconciles a settled batch with it). One query: the batch's event ids probe the
+    ``(vendor, revenue_event, plan)`` unique index. Empty while the batch is pending."""
+    rows = (
+        Commission.objects.for_vendor(vendor)
+        .filter(revenue_event_id__in=batch.event_ids)
+        .values("currency")
+        .annotate(amount=Sum("amount"), count=Count("id"))
+        .order_by("currency")
+    )
+    return [BatchCommissionTotal(r["currency"], int(r["amount"]), r["count"]) for r in rows]
 
 
 def commission_history(*, vendor: Vendor, commission_id: str) -> list[CommissionStatusChange]:

@@ -338,6 +338,17 @@ class PartnerPayoutDetailsFactory(TenantFactory):
     bank_reference = "US** **** 1234"
 
 
+class RevenueBatchFactory(TenantFactory):
+    """A settled batch of the given events (``event_ids``), as a bulk request leaves it."""
+
+    class Meta:
+        model = "payouts.RevenueBatch"
+
+    vendor = factory.SubFactory(VendorFactory)
+    event_ids = factory.LazyFunction(list)
+    status = "settled"
+
+
 class PayoutRunFactory(TenantFactory):
     class Meta:
         model = "payouts.PayoutRun"

@@ -42,6 +42,7 @@ from tests.factories import (
     PayoutFactory,
     PayoutRunFactory,
     ProgramFactory,
+    RevenueBatchFactory,
     UserFactory,
     VendorFactory,
     WebhookDeliveryFactory,
@@ -182,6 +183,9 @@ OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     ),
     "customer_id": lambda v: CustomerFactory(partnership__program__vendor=v).public_id,
     "revenue_event_id": lambda v: paid_invoice(v).public_id,
+    "revenue_batch_id": lambda v: (
+        RevenueBatchFactory(vendor=v, event_ids=[paid_invoice(v).pk]).public_id
+    ),
     "commission_id": lambda v: paid_invoice(v).commissions.get().public_id,
     "payout_run_id": lambda v: PayoutRunFactory(program__vendor=v).public_id,
     "payout_id": lambda v: PayoutFactory(run__program__vendor=v).public_id,

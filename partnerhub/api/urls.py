@@ -15,6 +15,7 @@ from payouts.api import (
     PayoutViewSet,
     RevenueEventViewSet,
 )
+from payouts.api_batches import RevenueBatchViewSet
 from payouts.api_plans import CommissionPlanViewSet
 from programs.api import JoinSourceViewSet, PersonaViewSet, ProgramViewSet
 
@@ -31,6 +32,7 @@ router.register("applications", ApplicationViewSet, basename="application")
 router.register("leads", LeadViewSet, basename="lead")
 router.register("customers", CustomerViewSet, basename="customer")
 router.register("revenue-events", RevenueEventViewSet, basename="revenue-event")
+router.register("revenue-batches", RevenueBatchViewSet, basename="revenue-batch")
 router.register("commissions", CommissionViewSet, basename="commission")
 router.register("commission-plans", CommissionPlanViewSet, basename="commission-plan")
 router.register("payout-runs", PayoutRunViewSet, basename="payout-run")
