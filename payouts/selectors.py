@@ -176,6 +176,14 @@ class CommissionStatusChange:
     via: str  # what the audit row is about: "commission", "payout po_…", "payout_run run_…"
 
 
+def revenue_batches_pending(*, vendor: Vendor) -> bool:
+    """Whether the vendor has a bulk batch whose commissions are not computed yet (a short
+    range of the partial pending index)."""
+    return (
+        RevenueBatch.objects.for_vendor(vendor).filter(status=RevenueBatch.Status.PENDING).exists()
+    )
+
+
 @dataclass(frozen=True)
 class BatchCommissionTotal:
     currency: str

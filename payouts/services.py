@@ -626,11 +626,15 @@ def _settle_events(
 _SETTLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 # Claimed and marked in one statement, in the caller's transaction: a failure later rolls the
 # mark back with everything else, and the batches are pending again.
+# The claimed ids are materialised once: a LIMIT in a subquery the plan may rescan (nested
+# loop) would claim more than the limit.
 _CLAIM_SQL = """
+WITH p AS MATERIALIZED (
+  SELECT id FROM payouts_revenuebatch
+  WHERE vendor_id = %(vendor)s AND status = 'pending' ORDER BY id LIMIT %(limit)s FOR UPDATE
+)
 UPDATE payouts_revenuebatch b SET status = 'settled', settled_at = now(), updated_at = now()
-FROM (SELECT id FROM payouts_revenuebatch
-      WHERE vendor_id = %(vendor)s AND status = 'pending' ORDER BY id FOR UPDATE) p
-WHERE b.id = p.id AND b.vendor_id = %(vendor)s
+FROM p WHERE b.id = p.id AND b.vendor_id = %(vendor)s
 RETURNING b.id, b.event_ids
 """
 # What phase 2 needs of stored events, derived from their ids.
@@ -650,9 +654,12 @@ SELECT EXISTS (SELECT 1 FROM payouts_revenuebatch
 """
 
 
-def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[int]:
-    """Phase 2 of the vendor's pending batches, in batch id order, marked settled; in the
-    caller's transaction, under the vendor's settlement lock. Returns the new commissions.
+def _settle_pending(
+    *, vendor: Vendor, only_if_pending: bool = False, max_batches: int | None = None
+) -> list[int]:
+    """Phase 2 of the vendor's pending batches (the oldest ``max_batches``, or all), in batch
+    id order, marked settled; in the caller's transaction, under the vendor's settlement lock.
+    Returns the new commissions.
 
     ``only_if_pending``: take the lock only when a pending batch is visible (synchronous
     ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
@@ -664,7 +671,7 @@ def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[in
             if not cursor.fetchone()[0]:
                 return []
         cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
-        cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk})
+        cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk, "limit": max_batches})
         claimed = sorted(cursor.fetchall())
     created: list[int] = []
     chunk: list[int] = []
@@ -682,11 +689,12 @@ def _settle_pending(*, vendor: Vendor, only_if_pending: bool = False) -> list[in
 
 
 @transaction.atomic
-def revenue_events_settle(*, vendor: Vendor) -> int:
-    """Compute the commissions of the vendor's pending revenue batches (bulk API) and mark
-    them settled, in one transaction; returns how many commissions were created. Re-run
-    safe: a second run finds nothing pending, and a run that fails leaves them pending."""
-    return len(_settle_pending(vendor=vendor))
+def revenue_events_settle(*, vendor: Vendor, max_batches: int | None = None) -> int:
+    """Compute the commissions of the vendor's pending revenue batches (bulk API), the oldest
+    ``max_batches`` of them or all, and mark them settled, in one transaction; returns how
+    many commissions were created. Re-run safe: a second run finds nothing pending, and a
+    run that fails leaves them pending."""
+    return len(_settle_pending(vendor=vendor, max_batches=max_batches))
 
 
 _FIRST_EARNERS_SQL = """

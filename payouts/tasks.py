@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.tasks import vendor_task
-from payouts import runs, services
+from payouts import runs, selectors, services
 from payouts.models import PayoutRun
 from programs.models import Program
 
@@ -27,11 +27,21 @@ def commissions_release_task(vendor: Vendor) -> int:
     return services.commissions_release(vendor=vendor)
 
 
+# Up to 1,000 events a batch: at most ~20,000 events (a few seconds) per transaction.
+SETTLE_MAX_BATCHES = 20
+
+
 @shared_task(name="payouts.tasks.revenue_events_settle_task")
 @vendor_task
 def revenue_events_settle_task(vendor: Vendor) -> int:
-    """Commissions of the vendor's pending bulk-ingested batches (enqueued on their commit)."""
-    return services.revenue_events_settle(vendor=vendor)
+    """Commissions of the vendor's pending bulk-ingested batches (enqueued on their commit),
+    at most ``SETTLE_MAX_BATCHES`` per transaction: a backlog (workers down for an hour, a
+    large import) is worked off in bounded transactions, each committed before the next is
+    enqueued, instead of one that holds the vendor's settlement lock for minutes."""
+    created = services.revenue_events_settle(vendor=vendor, max_batches=SETTLE_MAX_BATCHES)
+    if selectors.revenue_batches_pending(vendor=vendor):
+        revenue_events_settle_task.delay(vendor.pk)  # type: ignore[arg-type]
+    return created
 
 
 # A batch older than this is presumed lost (message lost, worker killed before its commit):

@@ -280,3 +280,47 @@ def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_ba
     # 15% of 100.00 = 1500; refund of 40.00: 1500 x 4000 / 10000 = -600.
     assert amounts(vendor) == [1500, -600]
     assert _pending(vendor) == 0
+
+
+@pytest.mark.django_db
+def test_settling_at_most_n_batches_takes_the_oldest_and_leaves_the_rest_pending(
+    vendor, agency, api_client_for
+):
+    api = api_client_for(vendor)
+    first = _post(api, [invoice("in-1", "c0", 10000)])["batch"]
+    second = _post(api, [invoice("in-2", "c1", 2000), invoice("in-3", "c2", 4999)])["batch"]
+    third = _post(api, [invoice("in-4", "c0", 3000)])["batch"]
+
+    # 15% of 100.00 = 15.00; of 20.00 = 3.00; of 49.99 = 7.4985 → 7.50
+    assert services.revenue_events_settle(vendor=vendor, max_batches=2) == 3
+    assert amounts(vendor) == [1500, 300, 750]
+    statuses = dict(RevenueBatch.objects.for_vendor(vendor).values_list("public_id", "status"))
+    assert statuses == {first: "settled", second: "settled", third: "pending"}
+    # 15% of 30.00 = 4.50
+    assert services.revenue_events_settle(vendor=vendor, max_batches=2) == 1
+    assert amounts(vendor) == [1500, 300, 750, 450]
+    assert _pending(vendor) == 0
+
+
+@pytest.mark.worker
+@pytest.mark.django_db(transaction=True)
+def test_one_settle_task_works_off_a_backlog_in_bounded_transactions(
+    vendor, agency, api_client_for, monkeypatch
+):
+    from celery.contrib.testing.worker import start_worker
+
+    api = api_client_for(vendor)
+    for n, amount in enumerate([10000, 2000, 4999]):
+        _post(api, [invoice(f"in-{n}", f"c{n}", amount)])
+    app.control.purge()  # the three messages are lost: one task must do it all
+    monkeypatch.setattr(tasks, "SETTLE_MAX_BATCHES", 1)
+    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False):
+        # The first task settles the oldest batch, sees the backlog and enqueues the next.
+        assert tasks.revenue_events_settle_task.delay(vendor.pk).get(timeout=20) == 1
+        assert wait_for(lambda: _pending(vendor) == 0)
+    assert amounts(vendor) == [1500, 300, 750]
+    settled = RevenueBatch.objects.for_vendor(vendor).order_by("id")
+    times = [b.settled_at for b in settled]
+    # Three transactions, in batch order: each batch got its own settlement time.
+    assert times == sorted(times)
+    assert len(set(times)) == 3
