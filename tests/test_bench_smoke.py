@@ -26,6 +26,17 @@ def test_bench_seed_gives_every_row_its_vendor_and_spreads_stages():
             partnerships = Partnership.objects.for_vendor(vendor)
             assert partnerships.count() == 20
             assert partnerships.values("stage").distinct().count() >= 4
+            # Each partnership reached its stage one move at a time, the last move into it
+            # at stage_entered_at: Interest none, Recruitment one, … Devotion four.
+            rank = {"interest": 0, "recruitment": 1, "activation": 2, "investment": 3}
+            rank["devotion"] = 4
+            for ptn in partnerships:
+                moves = list(ptn.stage_transitions.order_by("at"))
+                assert len(moves) == rank[ptn.stage]
+                if moves:
+                    assert moves[0].from_stage == "interest"
+                    assert (moves[-1].to_stage, moves[-1].at) == (ptn.stage, ptn.stage_entered_at)
+                    assert all(m.vendor_id == vendor.pk for m in moves)
             assert Customer.objects.for_vendor(vendor).count() == 50
             events = RevenueEvent.objects.for_vendor(vendor)
             assert events.filter(kind="invoice_paid").count() > 50

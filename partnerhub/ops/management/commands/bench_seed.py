@@ -4,7 +4,8 @@
 
 Creates ``--vendors`` vendors ``bench-1`` … (slug prefix ``--prefix``), each with one program
 (currency USD, EUR or GBP by vendor), two personas, three join sources and a 20 % commission
-plan; then partners and partnerships spread over the five journey stages, customers (90 %
+plan; then partners and partnerships spread over the five journey stages with the stage
+moves that led there (``StageTransition``, one per stage passed), customers (90 %
 monthly, 10 % annual, a few churning) and ``--months`` months of revenue events (paid
 invoices, about 2 % refunded), and the ledger's history: the commissions of every month but
 the last, already paid. Revenue events are written month by month, so the events of
@@ -179,6 +180,8 @@ class Command(BaseCommand):
                 _exec(stmts["partnerships"], {**_p(vendor, program, opts), "lo": lo, "hi": hi - 1})
                 bar.step(hi - lo)
         bar.close()
+        for vendor, program in vendors:
+            _exec(stmts["history"], _p(vendor, program, opts))
         _exec("ANALYZE partners_partnership", {})  # the statements below look them up
 
         bar = Progress(per_c * n_vendors, "customers")
@@ -389,6 +392,7 @@ def bench_delete(prefix: str) -> None:
 
 def _statements() -> dict[str, tuple[str, dict[str, Any]]]:
     """The bulk statements, their column lists and defaults derived from the models."""
+    from journey.models import StageTransition
     from partners.models import Partner, Partnership
     from payouts.models import Commission, Customer, RevenueEvent
 
@@ -444,6 +448,39 @@ def _statements() -> dict[str, tuple[str, dict[str, Any]]]:
         "n AS (SELECT id, split_part(split_part(email, '@', 1), '-', 3)::int AS i FROM pa)\n",
         partnership,
         "\nFROM n CROSS JOIN LATERAL (SELECT abs(hashint4((n.i + %(seed)s)::int)) AS h) x",
+    )
+
+    # The journey's history: every partnership past Interest reached its stage one move at a
+    # time (Interest → Recruitment → …), three weeks apart, the last move at its
+    # ``stage_entered_at``, as the stage rules would have recorded it. The funnel and the
+    # at-risk pages read these rows.
+    transition = insert_into(
+        StageTransition,
+        {
+            "vendor_id": "%(v)s",
+            "public_id": _ID.format(p="stt"),
+            "created_at": "s.at",
+            "updated_at": "s.at",
+            "partnership_id": "ptn.id",
+            "from_stage": "s.from_stage",
+            "to_stage": "s.to_stage",
+            "at": "s.at",
+            "actor_type": "'rule'",
+            "rule": "'bench seed'",
+        },
+    )
+    history = stmt(
+        transition,
+        """
+FROM partners_partnership ptn
+CROSS JOIN LATERAL (
+  SELECT st[k] AS from_stage, st[k + 1] AS to_stage,
+         ptn.stage_entered_at - (array_position(st, ptn.stage::text) - 1 - k) * interval '21 days'
+           AS at
+  FROM (SELECT ARRAY['interest', 'recruitment', 'activation', 'investment', 'devotion'] AS st) a
+  CROSS JOIN LATERAL generate_series(1, array_position(a.st, ptn.stage::text) - 1) k
+) s
+WHERE ptn.vendor_id = %(v)s""",
     )
 
     customer = insert_into(
@@ -563,6 +600,7 @@ WHERE e.occurred_at < date_trunc('month', now()) - interval '1 month'""",
     )
     return {
         "partnerships": partnerships,
+        "history": history,
         "customers": customers,
         "invoices": invoices,
     }
