@@ -61,6 +61,7 @@ class CustomerOutputSerializer(serializers.ModelSerializer[Customer]):
             "attributed_at",
             "status",
             "first_paid_at",
+            "churned_at",
             "mrr_amount",
             "mrr_currency",
             "signed_up_at",
@@ -69,6 +70,15 @@ class CustomerOutputSerializer(serializers.ModelSerializer[Customer]):
             "created_at",
         ]
         read_only_fields = fields
+
+
+class CustomerChurnInputSerializer(serializers.Serializer[Any]):
+    at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When the subscription ended (ISO 8601); now when omitted.",
+    )
 
 
 class CustomerInputSerializer(serializers.Serializer[Any]):
@@ -368,6 +378,23 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorVi
             CustomerOutputSerializer(customer).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
         )
+
+    @extend_schema(request=CustomerChurnInputSerializer, responses={200: CustomerOutputSerializer})
+    @action(detail=True, methods=["post"])
+    def churn(self, request: Request, customer_id: str) -> Response:
+        """The customer stopped paying: it leaves its partnership's paying customers and
+        attributed MRR (its commissions so far stay). Churning it again changes nothing; an
+        invoice paid after ``at`` makes it paying again. 400 for a customer that never paid."""
+        self.get_object()
+        data = CustomerChurnInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        customer, _ = services.customer_churn(
+            vendor=self.vendor,
+            customer_id=customer_id,
+            at=data.validated_data["at"],
+            actor_label=_label(request),
+        )
+        return Response(CustomerOutputSerializer(customer).data)
 
 
 _BULK_EXAMPLE = OpenApiExample(

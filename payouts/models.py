@@ -60,6 +60,10 @@ class Customer(TenantModel):
     attributed_at = models.DateTimeField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.LEAD)
     first_paid_at = models.DateTimeField(null=True, blank=True)
+    # When a paying customer stopped paying (``customer_churn``); cleared by an invoice paid
+    # after it. A churned customer keeps its commissions but leaves the paying customers and
+    # the attributed MRR of its partnership.
+    churned_at = models.DateTimeField(null=True, blank=True)
     # Normalised monthly recurring revenue of the latest paid invoice (minor units).
     mrr_amount = models.BigIntegerField(default=0)
     mrr_currency = models.CharField(max_length=3, blank=True)

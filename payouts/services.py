@@ -78,6 +78,7 @@ def customer_data(c: Customer) -> dict[str, Any]:
         "partnership": c.partnership.public_id if c.partnership else None,
         "attribution_method": c.attribution_method,
         "status": c.status,
+        "churned_at": c.churned_at.isoformat() if c.churned_at else None,
     }
 
 
@@ -168,6 +169,60 @@ def customer_create(
             at=None,
         )
     event_record(vendor=vendor, type="customer.created", data=customer_data(customer))
+    return customer, True
+
+
+@transaction.atomic
+def customer_churn(
+    *,
+    vendor: Vendor,
+    customer_id: str,
+    at: dt.datetime | None = None,
+    actor: User | None = None,
+    actor_label: str = "",
+) -> tuple[Customer, bool]:
+    """A paying customer stopped paying (its subscription was cancelled) at ``at`` (now by
+    default): from then on it is not among its partnership's paying customers nor in its
+    attributed MRR (the journey's metrics, the passive-income projection); its commissions
+    so far stay. Returns the customer and whether it changed: churning a churned customer
+    changes nothing (a retried call, a resent webhook). An invoice paid after ``at`` makes
+    it paying again. Only a paying customer churns; ``at`` may not be in the future nor
+    before its first paid invoice."""
+    customer = (
+        Customer.objects.for_vendor(vendor)
+        .select_for_update(of=("self",))
+        .select_related("partnership")
+        .filter(public_id=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise ValidationError({"customer": f"No customer {customer_id!r}."})
+    if customer.status == Customer.Status.CHURNED:
+        return customer, False
+    if customer.status != Customer.Status.ACTIVE:
+        raise ValidationError(
+            {"customer": "This customer has not paid yet: only paying customers churn."}
+        )
+    now = timezone.now()
+    at = at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise ValidationError({"at": "The churn cannot be in the future."})
+    if customer.first_paid_at and at < customer.first_paid_at:
+        raise ValidationError({"at": "The churn cannot be before the customer's first payment."})
+    customer.status = Customer.Status.CHURNED
+    customer.churned_at = at
+    customer.save(update_fields=["status", "churned_at", "updated_at"])
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label=actor_label,
+        action="customer.churned",
+        target_type="customer",
+        target_id=customer.public_id,
+        before={"status": Customer.Status.ACTIVE},
+        after={"status": customer.status, "churned_at": at.isoformat()},
+    )
+    event_record(vendor=vendor, type="customer.churned", data=customer_data(customer))
     return customer, True
 
 
@@ -856,12 +911,17 @@ def _build_event(
 # Per customer, two probes of the ``(vendor, customer, occurred_at)`` index (its first and its
 # latest invoice) instead of reading and sorting all its invoices, and the customers found
 # by primary key (``c.id = ANY``) instead of hashing the vendor's whole customer table.
+# A churned customer pays again (status back to active, churn cleared) only with an invoice
+# paid after its churn: a last invoice that arrives late stays history.
 _CUSTOMERS_TOUCH_SQL = """
 UPDATE payouts_customer c SET
   first_paid_at = LEAST(COALESCE(c.first_paid_at, t.first_at), t.first_at),
-  status = 'active', mrr_amount = t.mrr, mrr_currency = t.currency, updated_at = now()
+  status = CASE WHEN c.churned_at >= t.last_at THEN c.status ELSE 'active' END,
+  churned_at = CASE WHEN c.churned_at >= t.last_at THEN c.churned_at END,
+  mrr_amount = t.mrr, mrr_currency = t.currency, updated_at = now()
 FROM (
-  SELECT b.customer_id, f.occurred_at AS first_at, l.mrr_amount AS mrr, l.currency
+  SELECT b.customer_id, f.occurred_at AS first_at, l.occurred_at AS last_at,
+         l.mrr_amount AS mrr, l.currency
   FROM unnest(%(customers)s::bigint[]) AS b(customer_id)
   CROSS JOIN LATERAL (
     SELECT e.occurred_at FROM payouts_revenueevent e
@@ -869,7 +929,7 @@ FROM (
       AND e.kind = 'invoice_paid'
     ORDER BY e.occurred_at LIMIT 1) f
   CROSS JOIN LATERAL (
-    SELECT e.mrr_amount, e.currency FROM payouts_revenueevent e
+    SELECT e.occurred_at, e.mrr_amount, e.currency FROM payouts_revenueevent e
     WHERE e.vendor_id = %(vendor)s AND e.customer_id = b.customer_id
       AND e.kind = 'invoice_paid'
     ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l
@@ -880,7 +940,8 @@ WHERE c.id = t.customer_id AND c.vendor_id = %(vendor)s AND c.id = ANY(%(custome
 
 def _customers_touch(*, vendor: Vendor, customer_ids: set[int]) -> None:
     """First paid date (the earliest invoice), paying status and current MRR (that of the
-    latest invoice) of the customers of new invoices (one UPDATE)."""
+    latest invoice) of the customers of new invoices (one UPDATE); a churned customer
+    pays again only with an invoice paid after its churn."""
     if customer_ids:
         with connection.cursor() as cursor:
             cursor.execute(

@@ -1,10 +1,13 @@
-"""Inbound Stripe webhooks: ``invoice.paid`` and ``charge.refunded`` become revenue events.
+"""Inbound Stripe webhooks: ``invoice.paid`` and ``charge.refunded`` become revenue events;
+``customer.subscription.deleted`` churns the paying customer (``customer_churn``).
 
 The endpoint ``/hooks/stripe/<integration public id>/`` is public (Stripe calls it); every
 request must carry a valid ``Stripe-Signature`` made with the integration's signing secret
 (checked by the ``stripe`` SDK, with its 5-minute replay tolerance). Stripe retries and
-re-sends are harmless: events are unique per external id (the invoice or refund id), and a
-``charge.refunded`` carries every refund so far, each stored once.
+re-sends are harmless: events are unique per external id (the invoice or refund id), a
+``charge.refunded`` carries every refund so far, each stored once, and churning a churned
+customer changes nothing. A customer with several subscriptions churns when one ends; its
+next paid invoice makes it paying again.
 """
 
 from __future__ import annotations
@@ -18,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from payouts.models import BillingIntegration
-from payouts.services import revenue_events_ingest
+from partnerhub.tenancy.models import Vendor
+from payouts.models import BillingIntegration, Customer
+from payouts.services import customer_churn, revenue_events_ingest
 
 
 def _when(ts: Any) -> str:
@@ -81,9 +85,43 @@ def stripe_webhook(request: HttpRequest, integration_id: str) -> HttpResponse:
         )
     except (ValueError, stripe.SignatureVerificationError):
         return JsonResponse({"error": "invalid signature"}, status=400)
-    items = stripe_event_items(event.to_dict())
-    report = revenue_events_ingest(vendor=integration.vendor, items=items, source="stripe")
+    data = event.to_dict()
+    if data.get("type") == "customer.subscription.deleted":
+        results = [_subscription_deleted(integration.vendor, data)]
+    else:
+        items = stripe_event_items(data)
+        report = revenue_events_ingest(vendor=integration.vendor, items=items, source="stripe")
+        results = [r.as_dict() for r in report.results]
     BillingIntegration.objects.for_vendor(integration.vendor).filter(pk=integration.pk).update(
         last_received_at=timezone.now()
     )
-    return JsonResponse({"results": [r.as_dict() for r in report.results]})
+    return JsonResponse({"results": results})
+
+
+def _subscription_deleted(vendor: Vendor, event: dict[str, Any]) -> dict[str, Any]:
+    """Churn the paying customer whose subscription ended, at its ``ended_at``. A customer
+    we do not know, or one that never paid, is left alone (Stripe must not retry it)."""
+    obj = event.get("data", {}).get("object", {})
+    external_id = str(obj.get("customer") or "")
+    customer = Customer.objects.for_vendor(vendor).filter(external_id=external_id).first()
+    if customer is None or customer.status == Customer.Status.LEAD:
+        return {"outcome": "ignored", "customer": external_id}
+    try:
+        ended = dt.datetime.fromtimestamp(
+            int(obj.get("ended_at") or obj.get("canceled_at") or event["created"]), tz=dt.UTC
+        )
+    except (KeyError, TypeError, ValueError, OverflowError, OSError):
+        ended = timezone.now()
+    # Stripe's clock and ours differ by seconds; a subscription cannot end before the
+    # customer's first payment we recorded.
+    ended = min(ended, timezone.now())
+    if customer.first_paid_at:
+        ended = max(ended, customer.first_paid_at)
+    churned, changed = customer_churn(
+        vendor=vendor, customer_id=customer.public_id, at=ended, actor_label="stripe"
+    )
+    return {
+        "outcome": "churned" if changed else "duplicate",
+        "customer": external_id,
+        "id": churned.public_id,
+    }
