@@ -6,6 +6,11 @@ app_name = "payouts"
 
 urlpatterns = [
     path("<slug:vendor_slug>/customers/", views.CustomersView.as_view(), name="customers"),
+    path(
+        "<slug:vendor_slug>/customers/<str:customer_id>/churn/",
+        views.CustomerChurnView.as_view(),
+        name="customer_churn",
+    ),
     path("<slug:vendor_slug>/commissions/", views.CommissionsView.as_view(), name="commissions"),
     path("<slug:vendor_slug>/payout-runs/", views.PayoutRunsView.as_view(), name="runs"),
     path(

@@ -386,6 +386,60 @@ class PayoutMarkPaidView(VendorDashboardView):
         return redirect(reverse("payouts:run", args=[self.vendor.slug, payout.run.public_id]))
 
 
+class CustomerChurnForm(forms.Form):
+    at = forms.DateTimeField(
+        label="Subscription ended",
+        help_text="When the customer stopped paying (not in the future).",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+
+
+class CustomerChurnView(VendorDashboardView):
+    """Confirm, then mark a paying customer churned: it leaves its partnership's paying
+    customers and MRR from then on (``customer_churn``); its commissions stay."""
+
+    template_name = "payouts/customer_churn.html"
+    nav = "customers"
+
+    def _customer(self) -> Customer:
+        customer = (
+            Customer.objects.for_vendor(self.vendor)
+            .select_related("partnership__partner")
+            .filter(public_id=self.kwargs["customer_id"])
+            .first()
+        )
+        if customer is None:
+            raise Http404("No such customer")
+        return customer
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["customer"] = self._customer()
+        now = timezone.localtime().replace(second=0, microsecond=0, tzinfo=None)
+        context["form"] = kwargs.get("form") or CustomerChurnForm(initial={"at": now})
+        return context
+
+    def post(self, request: HttpRequest, vendor_slug: str, customer_id: str) -> HttpResponse:
+        customer = self._customer()
+        form = CustomerChurnForm(request.POST)
+        if not form.is_valid():
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        try:
+            services.customer_churn(
+                vendor=self.vendor,
+                customer_id=customer.public_id,
+                at=form.cleaned_data["at"],
+                actor=self.membership.user,
+            )
+        except ValidationError as exc:
+            form_errors_from(exc, form)
+            return self.render_to_response(self.get_context_data(form=form), status=400)
+        messages.success(request, f"Customer {customer.external_id} marked churned.")
+        return redirect(
+            "partners:customer_attribution", vendor_slug=self.vendor.slug, customer_id=customer_id
+        )
+
+
 class PayoutDetailsListView(VendorDashboardView):
     """How each partner is paid, what is missing, and tax forms to verify (admins)."""
 

@@ -164,3 +164,30 @@ def test_stripe_subscription_deleted_churns_the_customer_once(vendor, partnershi
     unknown = stripe_post(integration, _subscription_deleted("cus_nobody", ended))
     assert (unknown.status_code, unknown.json()["results"][0]["outcome"]) == (200, "ignored")
     assert Event.objects.for_vendor(vendor).filter(type="customer.churned").count() == 1
+
+
+def test_a_manager_marks_a_customer_churned_from_the_dashboard_after_confirming(
+    vendor, partnership, manager, viewer, client_for
+):
+    customer = _customer(vendor, "c1")
+    page_url = f"/app/{vendor.slug}/customers/{customer.public_id}/attribution/"
+    churn_url = f"/app/{vendor.slug}/customers/{customer.public_id}/churn/"
+    client = client_for(manager)
+    assert "Mark churned…" in client.get(page_url).content.decode()
+    confirm = client.get(churn_url).content.decode()
+    assert "Mark c1 as churned?" in confirm
+    assert "100.00 USD" in confirm  # the MRR that leaves the partner's attributed MRR
+
+    assert client_for(viewer).post(churn_url, {"at": "2026-02-14T12:00"}).status_code == 403
+    future = client.post(churn_url, {"at": "2999-01-01T00:00"})
+    assert future.status_code == 400
+    assert "cannot be in the future" in future.content.decode()
+    assert _customer(vendor, "c1").status == "active"
+
+    done = client.post(churn_url, {"at": "2026-02-14T12:00"}, follow=True)
+    assert done.redirect_chain[-1][0] == page_url
+    body = done.content.decode()
+    assert "marked churned" in body
+    assert "Churned since 2026-02-14" in body
+    assert "Mark churned…" not in body
+    assert _customer(vendor, "c1").churned_at == dt.datetime(2026, 2, 14, 12, tzinfo=dt.UTC)
