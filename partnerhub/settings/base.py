@@ -274,6 +274,7 @@ SPECTACULAR_SETTINGS = {
         "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
         "CommissionKindEnum": "payouts.models.Commission.Kind",
         "CommissionPlanKindEnum": "payouts.models.CommissionPlan.Kind",
+        "RevenueBatchStatusEnum": "payouts.models.RevenueBatch.Status",
     },
 }
 
