@@ -8,7 +8,7 @@ Payout runs and providers are in ``payouts.runs``; the set-based ledger SQL in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -417,6 +417,11 @@ class _Event:
     pk: int | None = None
 
 
+# The look-ups take their keys as one JSON array (``orjson``), like the events INSERT: psycopg2
+# sends a list as ``ARRAY['a', 'b', …]``, one expression per element, which took ~4 ms to
+# evaluate for 500 references, and an ``IN (…)`` of 1,000 parameters ~3 ms more to plan and
+# run than the same probes driven by ``json_array_elements_text``.
+#
 # One probe of the vendor's unique (external id) and (public id) indexes per reference: an
 # ``IN`` list over both columns let PostgreSQL read all the vendor's customers (~20k) or start
 # parallel workers, 8-20 ms per request. A reference matching twice (its external id and its
@@ -424,7 +429,7 @@ class _Event:
 _CUSTOMERS_SQL = """
 SELECT c.id, c.external_id, c.public_id, c.partnership_id, prg.currency,
        COALESCE(c.signed_up_at, c.created_at)
-FROM unnest(%(refs)s::varchar[]) AS r(ref)
+FROM json_array_elements_text(%(refs)s::json) AS r(ref)
 JOIN payouts_customer c
   ON c.vendor_id = %(vendor)s AND (c.external_id = r.ref OR c.public_id = r.ref)
 LEFT JOIN partners_partnership ptn ON ptn.id = c.partnership_id
@@ -437,7 +442,7 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
     refs = list({i["customer"] for i in items})
     customers: dict[str, _Cust] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": refs})
+        cursor.execute(_CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": orjson.dumps(refs).decode()})
         rows = cursor.fetchall()
     for pk, ext, pid, partnership_id, currency, since in rows:
         c = _Cust(pk, partnership_id, currency, since)
@@ -446,23 +451,23 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
     return customers
 
 
+_KNOWN_EVENTS_SQL = """
+SELECT e.id, e.public_id, e.external_id, e.customer_id, e.partnership_id, e.kind, e.amount,
+       e.currency, e.occurred_at
+FROM payouts_revenueevent e
+WHERE e.vendor_id = %(vendor)s
+  AND e.external_id IN (SELECT json_array_elements_text(%(ext_ids)s::json))
+"""
+
+
 def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
     """The vendor's stored events with these external ids (duplicates, refunded invoices)."""
-    rows = (
-        RevenueEvent.objects.for_vendor(vendor)
-        .filter(external_id__in=ext_ids)
-        .values_list(
-            "pk",
-            "public_id",
-            "external_id",
-            "customer_id",
-            "partnership_id",
-            "kind",
-            "amount",
-            "currency",
-            "occurred_at",
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _KNOWN_EVENTS_SQL,
+            {"vendor": vendor.pk, "ext_ids": orjson.dumps(list(ext_ids)).decode()},
         )
-    )
+        rows = cursor.fetchall()
     return {
         ext: _Event(pid, ext, customer_id, partnership_id, kind, amount, currency, at, pk=pk)
         for pk, pid, ext, customer_id, partnership_id, kind, amount, currency, at in rows
@@ -567,6 +572,7 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
             refunded_so_far[key] = refunded_so_far.get(key, 0) + e.amount
     batch: dict[str, _Event] = {}
     to_create: list[tuple[int, _Event]] = []
+    public_ids = iter(RevenueEvent.new_public_ids(len(parsed)))
     for index, item in parsed:
         ext = item["external_id"]
         if ext in known or ext in batch:
@@ -574,7 +580,7 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
             report.results.append(ItemResult(index, "duplicate", ext, id=existing.public_id))
             continue
         try:
-            event = _build_event(item, customers, known, batch, refunded_so_far)
+            event = _build_event(item, customers, known, batch, refunded_so_far, public_ids)
         except _Refused as exc:
             report.results.append(
                 ItemResult(index, "refused", ext, reason=exc.reason, field=exc.field)
@@ -803,6 +809,7 @@ def _build_event(
     known: dict[str, _Event],
     batch: dict[str, _Event],
     refunded_so_far: dict[int, int],
+    public_ids: Iterator[str],
 ) -> _Event:
     customer = customers.get(item["customer"])
     if customer is None:
@@ -847,7 +854,7 @@ def _build_event(
             months = _months_covered(item["period_start"], item["period_end"])
         mrr = item["amount"] // months
     return _Event(
-        public_id=RevenueEvent.new_public_id(),
+        public_id=next(public_ids),
         external_id=item["external_id"],
         customer_id=customer.pk,
         partnership_id=customer.partnership_id,
