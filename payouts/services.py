@@ -748,9 +748,8 @@ def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> Non
 # The rows arrive as one JSON document (``orjson`` writes the ``_Event`` rows as they are):
 # twelve ``ARRAY[…]`` parameters of 1,000 elements each were 12,000 expressions for
 # PostgreSQL to parse, coerce and plan (~14 ms of planning per request), where
-# ``json_to_recordset`` reads one text value. The conflict target is the external id only:
-# that is the duplicate the API reports; the primary key and the random public id are the
-# other unique indexes, which an untargeted ``ON CONFLICT`` probed first for every row.
+# ``json_to_recordset`` reads one text value. The conflict target is the external id: that
+# is the duplicate the API reports (a collision of the random public id is not one).
 _EVENTS_INSERT_SQL = """
 INSERT INTO payouts_revenueevent (vendor_id, public_id, created_at, updated_at, external_id,
   customer_id, partnership_id, kind, amount, currency, occurred_at, period_start, period_end,
