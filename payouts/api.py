@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from partnerhub.api.base import BulkRateLimitMixin, VendorViewSet
+from partnerhub.api.base import BulkRateLimitMixin, GCPausedPostMixin, VendorViewSet
 from partnerhub.api.lean import ValuesListMixin
 from partnerhub.api.renderers import FastJSONRenderer
 from partnerhub.tenancy.models import Role
@@ -435,7 +435,11 @@ def _bulk_body(report: services.IngestReport, batch: str) -> dict[str, Any]:
     )
 )
 class RevenueEventViewSet(
-    BulkRateLimitMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
+    GCPausedPostMixin,
+    BulkRateLimitMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    VendorViewSet,
 ):
     """Money received from (invoice paid) or returned to (refund, chargeback) customers.
     Unique per external id: sending an event again stores nothing new."""

@@ -8,11 +8,12 @@ Payout runs and providers are in ``payouts.runs``; the set-based ledger SQL in
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -356,6 +357,18 @@ def _months_covered(start: dt.date, end: dt.date) -> int:
 _KINDS = frozenset(RevenueEvent.Kind.values)
 
 
+def _storable(text: str) -> bool:
+    """Whether PostgreSQL can store the string: a lone surrogate (valid in JSON as
+    ``"\\ud800"``) has no UTF-8 form and would fail the statement (a 500) instead of the item."""
+    if text.isascii():
+        return True
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _parse_item(raw: Any, latest: dt.datetime) -> dict[str, Any]:
     """One raw item → clean values, or ``_Refused``; ``latest`` is the latest acceptable
     occurred-at (now + 5 minutes, computed once per request)."""
@@ -364,12 +377,16 @@ def _parse_item(raw: Any, latest: dt.datetime) -> dict[str, Any]:
     external_id = raw.get("external_id")
     if not isinstance(external_id, str) or not external_id.strip() or len(external_id) > 200:
         raise _Refused("external_id", "external_id is required (a string of 1-200 characters).")
+    if not _storable(external_id):
+        raise _Refused("external_id", "external_id holds an unpaired surrogate (not text).")
     kind = raw.get("kind", RevenueEvent.Kind.INVOICE_PAID)
     if kind not in _KINDS:
         raise _Refused("kind", f"kind must be one of {', '.join(RevenueEvent.Kind.values)}.")
     customer = raw.get("customer")
     if not isinstance(customer, str) or not customer:
         raise _Refused("customer", "customer is required (the customer's external id or cus_ id).")
+    if not _storable(customer):
+        raise _Refused("customer", "customer holds an unpaired surrogate (not text).")
     amount = raw.get("amount")
     if isinstance(amount, bool) or not isinstance(amount, int):
         if isinstance(amount, float | Decimal | str):
@@ -406,6 +423,8 @@ def _parse_item(raw: Any, latest: dt.datetime) -> dict[str, Any]:
     if period[0] and period[1] and period[1] <= period[0]:
         raise _Refused("period_end", "period_end must be after period_start.")
     refunds = raw.get("refunds") or ""
+    if not isinstance(refunds, str) or not _storable(refunds):
+        raise _Refused("refunds", "refunds is the external id (a string) of the refunded invoice.")
     if kind != RevenueEvent.Kind.INVOICE_PAID and not refunds:
         raise _Refused("refunds", "A refund or chargeback names the invoice event it refunds.")
     if kind == RevenueEvent.Kind.INVOICE_PAID and refunds:
@@ -453,6 +472,11 @@ class _Event:
     pk: int | None = None
 
 
+# The look-ups take their keys as one JSON array (``orjson``), like the events INSERT: psycopg2
+# sends a list as ``ARRAY['a', 'b', …]``, one expression per element, which took ~4 ms to
+# evaluate for 500 references, and an ``IN (…)`` of 1,000 parameters ~3 ms more to plan and
+# run than the same probes driven by ``json_array_elements_text``.
+#
 # One probe of the vendor's unique (external id) and (public id) indexes per reference: an
 # ``IN`` list over both columns let PostgreSQL read all the vendor's customers (~20k) or start
 # parallel workers, 8-20 ms per request. A reference matching twice (its external id and its
@@ -460,7 +484,7 @@ class _Event:
 _CUSTOMERS_SQL = """
 SELECT c.id, c.external_id, c.public_id, c.partnership_id, prg.currency,
        COALESCE(c.signed_up_at, c.created_at)
-FROM unnest(%(refs)s::varchar[]) AS r(ref)
+FROM json_array_elements_text(%(refs)s::json) AS r(ref)
 JOIN payouts_customer c
   ON c.vendor_id = %(vendor)s AND (c.external_id = r.ref OR c.public_id = r.ref)
 LEFT JOIN partners_partnership ptn ON ptn.id = c.partnership_id
@@ -473,7 +497,7 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
     refs = list({i["customer"] for i in items})
     customers: dict[str, _Cust] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": refs})
+        cursor.execute(_CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": orjson.dumps(refs).decode()})
         rows = cursor.fetchall()
     for pk, ext, pid, partnership_id, currency, since in rows:
         c = _Cust(pk, partnership_id, currency, since)
@@ -482,23 +506,23 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
     return customers
 
 
+_KNOWN_EVENTS_SQL = """
+SELECT e.id, e.public_id, e.external_id, e.customer_id, e.partnership_id, e.kind, e.amount,
+       e.currency, e.occurred_at
+FROM payouts_revenueevent e
+WHERE e.vendor_id = %(vendor)s
+  AND e.external_id IN (SELECT json_array_elements_text(%(ext_ids)s::json))
+"""
+
+
 def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
     """The vendor's stored events with these external ids (duplicates, refunded invoices)."""
-    rows = (
-        RevenueEvent.objects.for_vendor(vendor)
-        .filter(external_id__in=ext_ids)
-        .values_list(
-            "pk",
-            "public_id",
-            "external_id",
-            "customer_id",
-            "partnership_id",
-            "kind",
-            "amount",
-            "currency",
-            "occurred_at",
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _KNOWN_EVENTS_SQL,
+            {"vendor": vendor.pk, "ext_ids": orjson.dumps(list(ext_ids)).decode()},
         )
-    )
+        rows = cursor.fetchall()
     return {
         ext: _Event(pid, ext, customer_id, partnership_id, kind, amount, currency, at, pk=pk)
         for pk, pid, ext, customer_id, partnership_id, kind, amount, currency, at in rows
@@ -584,9 +608,11 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
         try:
             parsed.append((index, _parse_item(raw, latest)))
         except _Refused as exc:
-            ext = raw.get("external_id", "") if isinstance(raw, dict) else ""
+            ext = str(raw.get("external_id", "")) if isinstance(raw, dict) else ""
+            # Echoed in the response: not when it cannot be written as text either.
+            ext = ext[:200] if _storable(ext) else ""
             report.results.append(
-                ItemResult(index, "refused", str(ext)[:200], reason=exc.reason, field=exc.field)
+                ItemResult(index, "refused", ext, reason=exc.reason, field=exc.field)
             )
     ext_ids = {p["external_id"] for _, p in parsed} | {p["refunds"] for _, p in parsed}
     known = _known_events(vendor, ext_ids)
@@ -601,6 +627,7 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
             refunded_so_far[key] = refunded_so_far.get(key, 0) + e.amount
     batch: dict[str, _Event] = {}
     to_create: list[tuple[int, _Event]] = []
+    public_ids = iter(RevenueEvent.new_public_ids(len(parsed)))
     for index, item in parsed:
         ext = item["external_id"]
         if ext in known or ext in batch:
@@ -608,7 +635,7 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
             report.results.append(ItemResult(index, "duplicate", ext, id=existing.public_id))
             continue
         try:
-            event = _build_event(item, customers, known, batch, refunded_so_far)
+            event = _build_event(item, customers, known, batch, refunded_so_far, public_ids)
         except _Refused as exc:
             report.results.append(
                 ItemResult(index, "refused", ext, reason=exc.reason, field=exc.field)
@@ -781,6 +808,11 @@ def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> Non
         partnership_evaluate_soon(partnership=Partnership(pk=partnership_id, vendor=vendor))
 
 
+# The rows arrive as one JSON document (``orjson`` writes the ``_Event`` rows as they are):
+# twelve ``ARRAY[…]`` parameters of 1,000 elements each were 12,000 expressions for
+# PostgreSQL to parse, coerce and plan (~14 ms of planning per request), where
+# ``json_to_recordset`` reads one text value. The conflict target is the external id: that
+# is the duplicate the API reports (a collision of the random public id is not one).
 _EVENTS_INSERT_SQL = """
 INSERT INTO payouts_revenueevent (vendor_id, public_id, created_at, updated_at, external_id,
   customer_id, partnership_id, kind, amount, currency, occurred_at, period_start, period_end,
@@ -788,13 +820,11 @@ INSERT INTO payouts_revenueevent (vendor_id, public_id, created_at, updated_at, 
 SELECT %(vendor)s, e.public_id, now(), now(), e.external_id, e.customer_id, e.partnership_id,
        e.kind, e.amount, e.currency, e.occurred_at, e.period_start, e.period_end, e.mrr_amount,
        e.refunded_event_id, %(source)s
-FROM unnest(%(public_ids)s::varchar[], %(external_ids)s::varchar[], %(customers)s::bigint[],
-            %(partnerships)s::bigint[], %(kinds)s::varchar[], %(amounts)s::bigint[],
-            %(currencies)s::varchar[], %(occurred)s::timestamptz[], %(starts)s::date[],
-            %(ends)s::date[], %(mrrs)s::bigint[], %(refunded)s::bigint[])
-  AS e(public_id, external_id, customer_id, partnership_id, kind, amount, currency,
-       occurred_at, period_start, period_end, mrr_amount, refunded_event_id)
-ON CONFLICT DO NOTHING
+FROM json_to_recordset(%(events)s::json)
+  AS e(public_id varchar, external_id varchar, customer_id bigint, partnership_id bigint,
+       kind varchar, amount bigint, currency varchar, occurred_at timestamptz,
+       period_start date, period_end date, mrr_amount bigint, refunded_event_id bigint)
+ON CONFLICT (vendor_id, external_id) DO NOTHING
 RETURNING external_id, id
 """
 # The events and the batch recording them in one statement (no batch when every item lost
@@ -821,24 +851,16 @@ def _events_insert(
     id → primary key of the rows inserted."""
     if not events:
         return {}
-    columns: dict[str, list[Any]] = {
-        "public_ids": [e.public_id for e in events],
-        "external_ids": [e.external_id for e in events],
-        "customers": [e.customer_id for e in events],
-        "partnerships": [e.partnership_id for e in events],
-        "kinds": [e.kind for e in events],
-        "amounts": [e.amount for e in events],
-        "currencies": [e.currency for e in events],
-        "occurred": [e.occurred_at for e in events],
-        "starts": [e.period_start for e in events],
-        "ends": [e.period_end for e in events],
-        "mrrs": [e.mrr_amount for e in events],
-        "refunded": [e.refunded_event_id for e in events],
-    }
     with connection.cursor() as cursor:
         cursor.execute(
             _EVENTS_AND_BATCH_INSERT_SQL,
-            {**columns, "vendor": vendor.pk, "source": source, "batch": batch, "settled": settled},
+            {
+                "events": orjson.dumps(events).decode(),
+                "vendor": vendor.pk,
+                "source": source,
+                "batch": batch,
+                "settled": settled,
+            },
         )
         return dict(cursor.fetchall())
 
@@ -849,6 +871,7 @@ def _build_event(
     known: dict[str, _Event],
     batch: dict[str, _Event],
     refunded_so_far: dict[int, int],
+    public_ids: Iterator[str],
 ) -> _Event:
     customer = customers.get(item["customer"])
     if customer is None:
@@ -893,7 +916,7 @@ def _build_event(
             months = _months_covered(item["period_start"], item["period_end"])
         mrr = item["amount"] // months
     return _Event(
-        public_id=RevenueEvent.new_public_id(),
+        public_id=next(public_ids),
         external_id=item["external_id"],
         customer_id=customer.pk,
         partnership_id=customer.partnership_id,

@@ -8,6 +8,9 @@ no view can forget the vendor filter.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from typing import Any, ClassVar
 
 from django.db import transaction
@@ -114,6 +117,37 @@ class BulkRateLimitMixin:
         data = request.data
         items = data.get(self.bulk_items_field) if isinstance(data, dict) else data
         return max(1, len(items)) if isinstance(items, list) else 1
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold Python's cyclic garbage collector off inside the block; it runs again after (its
+    next collection then finds the block's objects already freed by reference counting).
+
+    A 1,000-item bulk request keeps ~10,000 small containers alive while it works (parsed
+    items, rows, per-item results): about a dozen young collections per request, and each
+    object alive at one of them is promoted, so that every ~20 requests the collector walked
+    the whole heap (80-260 ms in the benchmark process, 4-13 ms per request on average). None
+    of these objects form cycles, so nothing is left for the collector to do meanwhile. If
+    another thread paused it already, that thread resumes it."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+class GCPausedPostMixin:
+    """POSTs (bulk endpoints) are handled with the cyclic collector paused: ``gc_paused``."""
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.method != "POST":
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
+        with gc_paused():
+            return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class VendorAPIView(VendorScopedMixin, APIView):

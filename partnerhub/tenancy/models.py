@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 
-from partnerhub.tenancy.ids import new_public_id
+from partnerhub.tenancy.ids import new_public_id, new_public_ids
 from partnerhub.tenancy.managers import TenantManager
 
 CURRENCY_VALIDATOR = RegexValidator(r"^[A-Z]{3}$", "Use a three-letter ISO-4217 code, e.g. USD.")
@@ -80,6 +80,11 @@ class TenantModel(models.Model):
     def new_public_id(cls) -> str:
         """For bulk paths, where save() is not called."""
         return new_public_id(cls.public_id_prefix)
+
+    @classmethod
+    def new_public_ids(cls, count: int) -> list[str]:
+        """``count`` new public ids at once (bulk paths)."""
+        return new_public_ids(cls.public_id_prefix, count)
 
 
 class Role(models.TextChoices):

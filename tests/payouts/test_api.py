@@ -3,6 +3,8 @@ payouts."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from payouts import runs
@@ -15,7 +17,7 @@ from tests.factories import (
     ProgramFactory,
     paid_invoice,
 )
-from tests.payouts.helpers import T0, invoice
+from tests.payouts.helpers import T0, invoice, refund
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +93,37 @@ def test_bulk_reports_per_item_and_keeps_the_valid_ones(vendor, api_client_for, 
     )
     assert malformed.status_code == 400
     assert malformed.json()["error"]["field"] == "items"
+
+
+def test_bulk_refuses_lone_surrogates_with_their_field_and_keeps_the_valid_items(
+    vendor, api_client_for, setup
+):
+    """A lone surrogate is valid JSON (``"\\ud800"``) but no text PostgreSQL can store: the
+    item is refused with the field that holds it, the others are stored."""
+    _, partnership = setup
+    CustomerFactory(partnership=partnership, external_id="c1")
+    items = [
+        invoice("ok-1", "c1", 1000),
+        invoice("bad-\ud800", "c1", 1000),
+        invoice("ok-2", "c\udfff", 1000),
+        refund("rf-1", "c1", 100, of="in-\ud800"),
+    ]
+    response = api_client_for(vendor).post(
+        "/api/v1/revenue-events/bulk",
+        json.dumps({"items": items}),  # escapes the surrogates, as a client would send them
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [(r["outcome"], r.get("field")) for r in results] == [
+        ("stored", None),
+        ("refused", "external_id"),
+        ("refused", "customer"),
+        ("refused", "refunds"),
+    ]
+    assert list(RevenueEvent.objects.for_vendor(vendor).values_list("external_id", flat=True)) == [
+        "ok-1"
+    ]
 
 
 def test_commissions_filter_by_partnership_status_period_and_currency(
