@@ -72,19 +72,21 @@ cand AS MATERIALIZED (
 raw AS (
   SELECT cand.*,
          CASE WHEN plan_kind = 'percent' THEN payouts_round_half_even(eff_rate * amount)
-              ELSE bounty_amount END AS raw_amount,
-         CASE WHEN cap IS NULL THEN 0 ELSE COALESCE((
-           SELECT SUM(x.amount) FROM payouts_commission x
-           WHERE x.vendor_id = %(vendor)s AND x.customer_id = cand.customer_id
-             AND x.plan_id = cand.plan_id), 0) END AS prior
+              ELSE bounty_amount END AS raw_amount
   FROM cand
 ),
+-- The per-customer cap in its own branch: a partition (customer, plan) has one plan, so
+-- either every row of it is capped or none is. Uncapped rows (most plans) skip the window's
+-- sort and aggregate; without a capped plan that branch scans no row.
 capped AS (
+  SELECT raw.*, raw_amount AS amt FROM raw WHERE cap IS NULL
+  UNION ALL
   SELECT raw.*,
-         CASE WHEN cap IS NULL THEN raw_amount
-              ELSE GREATEST(0, LEAST(raw_amount,
-                     cap - prior - (SUM(raw_amount) OVER w - raw_amount))) END AS amt
-  FROM raw
+         GREATEST(0, LEAST(raw_amount, cap - COALESCE((
+           SELECT SUM(x.amount) FROM payouts_commission x
+           WHERE x.vendor_id = %(vendor)s AND x.customer_id = raw.customer_id
+             AND x.plan_id = raw.plan_id), 0) - (SUM(raw_amount) OVER w - raw_amount))) AS amt
+  FROM raw WHERE cap IS NOT NULL
   WINDOW w AS (PARTITION BY customer_id, plan_id ORDER BY occurred_at, id)
 )
 INSERT INTO payouts_commission (

@@ -138,6 +138,112 @@ def test_cap_per_customer_limits_the_total(vendor, agency):
     assert amounts(vendor) == [1500, 1500, 1000]
 
 
+def _by_customer(vendor) -> dict[tuple[str, str], list[int]]:
+    """Each customer's commission amounts per kind, in the order of their revenue events."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for ext, kind, amount in (
+        Commission.objects.for_vendor(vendor)
+        .order_by("revenue_event__occurred_at", "revenue_event_id", "id")
+        .values_list("customer__external_id", "kind", "amount")
+    ):
+        out.setdefault((ext, kind), []).append(amount)
+    return out
+
+
+def _month(customer: str, amount: int, n: int, tag: str = "in", month: int = 0) -> list[dict]:
+    """``n`` invoices of one customer, a day apart within one month (``month`` after T0's)."""
+    start = T0 + dt.timedelta(days=31 * month)
+    return [
+        invoice(f"{tag}-{customer}-{d}", customer, amount, start + dt.timedelta(days=d))
+        for d in range(n)
+    ]
+
+
+def test_uncapped_plan_pays_every_invoice_of_a_month_in_full(vendor, agency):
+    _customers(agency, 2)
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 4999, 3)
+    )
+    # 15 % of 100.00 = 15.00 each; of 49.99 = 7.4985 -> 7.50 (half-even, once per event)
+    assert _by_customer(vendor) == {
+        ("c0", "percent"): [1500, 1500, 1500, 1500],
+        ("c1", "percent"): [750, 750, 750],
+    }
+
+
+def test_cap_reached_mid_month_pays_the_rest_of_the_cap_then_nothing(vendor, agency):
+    """Four invoices of one month computed in one statement: 15.00 + 15.00 + the 10.00 left
+    of the 40.00 cap, and nothing (no row) for the fourth."""
+    plan = agency.program.commission_plans.get()
+    plan.cap_per_customer_amount = 4000
+    plan.save()
+    _customers(agency, 2)
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 20000, 1)
+    )
+    assert _by_customer(vendor) == {
+        ("c0", "percent"): [1500, 1500, 1000],
+        ("c1", "percent"): [3000],  # the cap is per customer
+    }
+
+
+def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, agency):
+    """A month's events stored before the plans existed, then computed by
+    ``commissions_recompute`` (one statement per 50,000 events): the generic plan (15 %,
+    capped at 40.00 per customer), a persona plan (30 %, no cap) and a bounty (50.00 for a
+    customer's first invoice, no cap) each follow their own rule."""
+    from tests.factories import PartnerPersonaFactory
+
+    program = agency.program
+    program.commission_plans.all().delete()
+    persona = PartnerPersonaFactory(vendor=vendor, program=program)
+    reseller = PartnershipFactory(program=program, persona=persona)
+    CustomerFactory(partnership=agency, external_id="a")
+    CustomerFactory(partnership=reseller, external_id="b")
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("a", 10000, 4) + _month("b", 10000, 4)
+    )
+    assert not Commission.objects.for_vendor(vendor).exists()
+    CommissionPlanFactory(program=program, rate="0.150000", cap_per_customer_amount=4000)
+    CommissionPlanFactory(program=program, persona=persona, rate="0.300000")
+    CommissionPlanFactory(program=program, kind="bounty_customer", rate=0, bounty_amount=5000)
+    assert services.commissions_recompute(vendor=vendor) == 3 + 4 + 2
+    assert _by_customer(vendor) == {
+        ("a", "percent"): [1500, 1500, 1000],
+        ("a", "bounty"): [5000],
+        ("b", "percent"): [3000, 3000, 3000, 3000],
+        ("b", "bounty"): [5000],
+    }
+    assert services.commissions_recompute(vendor=vendor) == 0  # re-run safe
+
+
+def test_refunds_after_the_cap_free_room_under_it(vendor, agency):
+    """The cap counts what the customer's commissions add up to, clawbacks included: a refund
+    after the cap was reached lets later invoices earn again, up to the cap."""
+    plan = agency.program.commission_plans.get()
+    plan.cap_per_customer_amount = 4000
+    plan.save()
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 3))  # 15+15+10
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[refund("rf-1", "c0", 5000, of="in-c0-2", when=T0 + dt.timedelta(days=20))],
+    )  # half of the third invoice: -5.00 (half of its 10.00); 35.00 earned
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 2, tag="feb", month=1)
+    )  # 40.00 - 35.00 = 5.00 left: 5.00, then nothing
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[refund("rf-2", "c0", 10000, of="in-c0-0", when=T0 + dt.timedelta(days=50))],
+    )  # the first invoice in full: -15.00; 25.00 earned
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 2, tag="mar", month=2)
+    )  # 15.00 left: 15.00, then nothing
+    assert amounts(vendor, kind="percent") == [1500, 1500, 1000, 500, 1500]
+    assert amounts(vendor, kind="clawback") == [-500, -1500]
+    assert sum(amounts(vendor)) == 4000
+
+
 def test_persona_plan_replaces_the_generic_plan_for_that_persona(vendor, agency):
     from tests.factories import PartnerPersonaFactory
 
