@@ -29,21 +29,25 @@ _NEW_ID = "'{prefix}_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 2
 
 _INVOICE_COMMISSIONS_SQL = f"""
 WITH ev AS (
-  SELECT e.id, e.customer_id, e.partnership_id, e.amount, e.currency, e.occurred_at,
-         c.first_paid_at
-  FROM payouts_revenueevent e JOIN payouts_customer c ON c.id = e.customer_id
+  SELECT e.id, e.customer_id, e.partnership_id, e.amount, e.currency, e.occurred_at
+  FROM payouts_revenueevent e
   WHERE e.vendor_id = %(vendor)s AND e.kind = 'invoice_paid' AND e.partnership_id IS NOT NULL
     AND (%(all)s AND e.id BETWEEN %(lo)s AND %(hi)s OR e.id = ANY(%(ids)s))
 ),
 cand AS MATERIALIZED (
   SELECT ev.*, p.id AS plan_id, p.kind AS plan_kind, p.bounty_amount,
          p.cap_per_customer_amount AS cap, prg.hold_period_days,
-         COALESCE((SELECT t.rate FROM payouts_commissionplantier t
-                   WHERE t.plan_id = p.id
-                     AND array_position({_STAGES}, t.from_stage)
-                         <= array_position({_STAGES}, ptn.stage)
-                   ORDER BY array_position({_STAGES}, t.from_stage) DESC LIMIT 1),
-                  p.rate) AS eff_rate
+         -- Tier look-ups only for plans with tiers: the IN list is one hashed scan of the
+         -- vendor's tiers per statement, where the look-up costs an index scan per event.
+         CASE WHEN p.id IN (SELECT t.plan_id FROM payouts_commissionplantier t
+                            WHERE t.vendor_id = %(vendor)s)
+              THEN COALESCE((SELECT t.rate FROM payouts_commissionplantier t
+                             WHERE t.vendor_id = %(vendor)s AND t.plan_id = p.id
+                               AND array_position({_STAGES}, t.from_stage)
+                                   <= array_position({_STAGES}, ptn.stage)
+                             ORDER BY array_position({_STAGES}, t.from_stage) DESC LIMIT 1),
+                            p.rate)
+              ELSE p.rate END AS eff_rate
   FROM ev
   JOIN partners_partnership ptn ON ptn.id = ev.partnership_id
   -- The vendor on the program too: the planner may join the events to the programs on
@@ -59,8 +63,12 @@ cand AS MATERIALIZED (
                SELECT 1 FROM payouts_commissionplan p2
                WHERE p2.vendor_id = %(vendor)s AND p2.program_id = p.program_id
                  AND p2.kind = p.kind AND p2.is_active AND p2.persona_id = ptn.persona_id)))
-    AND (p.duration_months IS NULL OR ev.first_paid_at IS NULL
-         OR ev.occurred_at < ev.first_paid_at + make_interval(months => p.duration_months))
+    -- The customer's first paid date only for plans that end: a probe per event of those
+    -- plans, none for the others (a join read the customer of every event).
+    AND (p.duration_months IS NULL OR NOT EXISTS (
+           SELECT 1 FROM payouts_customer c
+           WHERE c.id = ev.customer_id AND c.vendor_id = %(vendor)s
+             AND ev.occurred_at >= c.first_paid_at + make_interval(months => p.duration_months)))
     AND (p.kind = 'percent' OR NOT EXISTS (
            SELECT 1 FROM payouts_revenueevent e2
            WHERE e2.vendor_id = %(vendor)s AND e2.customer_id = ev.customer_id

@@ -217,6 +217,38 @@ def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, 
     assert services.commissions_recompute(vendor=vendor) == 0  # re-run safe
 
 
+def test_tiers_and_durations_apply_per_plan_in_one_statement(vendor, agency):
+    """Three months computed together by ``commissions_recompute``: the generic plan (15 %,
+    first month only, no tier) and a persona plan (20 %, 25 % from the investment stage on,
+    no end) each apply their own rule to their own partnership's customer."""
+    from tests.factories import PartnerPersonaFactory
+
+    program = agency.program
+    program.commission_plans.all().delete()
+    persona = PartnerPersonaFactory(vendor=vendor, program=program)
+    reseller = PartnershipFactory(program=program, persona=persona)
+    _set_stage(reseller, "investment")
+    CustomerFactory(partnership=agency, external_id="a")
+    CustomerFactory(partnership=reseller, external_id="b")
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice(f"in-{c}-{m}", c, 10000, T0 + dt.timedelta(days=31 * m))
+            for c in ("a", "b")
+            for m in range(3)
+        ],
+    )
+    CommissionPlanFactory(program=program, rate="0.150000", duration_months=1)
+    tiered = CommissionPlanFactory(program=program, persona=persona, rate="0.200000")
+    CommissionPlanTierFactory(plan=tiered, from_stage="investment", rate="0.250000")
+    services.commissions_recompute(vendor=vendor)
+    # a: first paid Jan 5 12:00, so Feb 5 12:00 is past the one month; b: 25 % each month
+    assert _by_customer(vendor) == {
+        ("a", "percent"): [1500],
+        ("b", "percent"): [2500, 2500, 2500],
+    }
+
+
 def test_refunds_after_the_cap_free_room_under_it(vendor, agency):
     """The cap counts what the customer's commissions add up to, clawbacks included: a refund
     after the cap was reached lets later invoices earn again, up to the cap."""
