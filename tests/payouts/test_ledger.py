@@ -9,7 +9,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
 from payouts import services
-from payouts.models import Commission, Customer, RevenueEvent
+from payouts.models import Commission, Customer, LedgerMonth, RevenueEvent
 from tests.factories import (
     CommissionPlanFactory,
     CommissionPlanTierFactory,
@@ -127,6 +127,23 @@ def test_recurring_for_n_months_then_stops_and_bounty_once_per_customer(vendor, 
     assert amounts(vendor, kind="bounty") == [5000]
 
 
+def test_a_backdated_first_invoice_does_not_pay_a_second_bounty(vendor, agency):
+    """The bounty went to the first invoice the ledger saw; an invoice dated before it,
+    arriving later, is the customer's first by date but the bounty is unique per customer
+    and plan: it is skipped, not an error."""
+    CommissionPlanFactory(
+        program=agency.program, kind="bounty_customer", rate=0, bounty_amount=5000
+    )
+    _customers(agency, 1)
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("feb", "c0", 10000, T0 + dt.timedelta(days=31))]
+    )
+    report = services.revenue_events_ingest(vendor=vendor, items=[invoice("jan", "c0", 10000)])
+    assert report.results[0].outcome == "stored"
+    assert amounts(vendor, kind="bounty") == [5000]
+    assert amounts(vendor, kind="percent") == [1500, 1500]
+
+
 def test_cap_per_customer_limits_the_total(vendor, agency):
     plan = agency.program.commission_plans.get()
     plan.cap_per_customer_amount = 4000
@@ -214,6 +231,9 @@ def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, 
         ("b", "percent"): [3000, 3000, 3000, 3000],
         ("b", "bounty"): [5000],
     }
+    # The monthly rollup counts each commission once (percent and bounty rows are two
+    # inserts of one statement): 15+15+10 + 4 x 30 + 2 x 50.
+    assert LedgerMonth.objects.for_vendor(vendor).get().commission_amount == 26000
     assert services.commissions_recompute(vendor=vendor) == 0  # re-run safe
 
 
