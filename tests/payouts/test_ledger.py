@@ -9,7 +9,7 @@ from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
 from payouts import services
-from payouts.models import Commission, Customer, RevenueEvent
+from payouts.models import Commission, Customer, LedgerMonth, RevenueEvent
 from tests.factories import (
     CommissionPlanFactory,
     CommissionPlanTierFactory,
@@ -127,6 +127,23 @@ def test_recurring_for_n_months_then_stops_and_bounty_once_per_customer(vendor, 
     assert amounts(vendor, kind="bounty") == [5000]
 
 
+def test_a_backdated_first_invoice_does_not_pay_a_second_bounty(vendor, agency):
+    """The bounty went to the first invoice the ledger saw; an invoice dated before it,
+    arriving later, is the customer's first by date but the bounty is unique per customer
+    and plan: it is skipped, not an error."""
+    CommissionPlanFactory(
+        program=agency.program, kind="bounty_customer", rate=0, bounty_amount=5000
+    )
+    _customers(agency, 1)
+    services.revenue_events_ingest(
+        vendor=vendor, items=[invoice("feb", "c0", 10000, T0 + dt.timedelta(days=31))]
+    )
+    report = services.revenue_events_ingest(vendor=vendor, items=[invoice("jan", "c0", 10000)])
+    assert report.results[0].outcome == "stored"
+    assert amounts(vendor, kind="bounty") == [5000]
+    assert amounts(vendor, kind="percent") == [1500, 1500]
+
+
 def test_cap_per_customer_limits_the_total(vendor, agency):
     plan = agency.program.commission_plans.get()
     plan.cap_per_customer_amount = 4000
@@ -136,6 +153,147 @@ def test_cap_per_customer_limits_the_total(vendor, agency):
     services.revenue_events_ingest(vendor=vendor, items=items[:2])
     services.revenue_events_ingest(vendor=vendor, items=items[2:])
     assert amounts(vendor) == [1500, 1500, 1000]
+
+
+def _by_customer(vendor) -> dict[tuple[str, str], list[int]]:
+    """Each customer's commission amounts per kind, in the order of their revenue events."""
+    out: dict[tuple[str, str], list[int]] = {}
+    for ext, kind, amount in (
+        Commission.objects.for_vendor(vendor)
+        .order_by("revenue_event__occurred_at", "revenue_event_id", "id")
+        .values_list("customer__external_id", "kind", "amount")
+    ):
+        out.setdefault((ext, kind), []).append(amount)
+    return out
+
+
+def _month(customer: str, amount: int, n: int, tag: str = "in", month: int = 0) -> list[dict]:
+    """``n`` invoices of one customer, a day apart within one month (``month`` after T0's)."""
+    start = T0 + dt.timedelta(days=31 * month)
+    return [
+        invoice(f"{tag}-{customer}-{d}", customer, amount, start + dt.timedelta(days=d))
+        for d in range(n)
+    ]
+
+
+def test_uncapped_plan_pays_every_invoice_of_a_month_in_full(vendor, agency):
+    _customers(agency, 2)
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 4999, 3)
+    )
+    # 15 % of 100.00 = 15.00 each; of 49.99 = 7.4985 -> 7.50 (half-even, once per event)
+    assert _by_customer(vendor) == {
+        ("c0", "percent"): [1500, 1500, 1500, 1500],
+        ("c1", "percent"): [750, 750, 750],
+    }
+
+
+def test_cap_reached_mid_month_pays_the_rest_of_the_cap_then_nothing(vendor, agency):
+    """Four invoices of one month computed in one statement: 15.00 + 15.00 + the 10.00 left
+    of the 40.00 cap, and nothing (no row) for the fourth."""
+    plan = agency.program.commission_plans.get()
+    plan.cap_per_customer_amount = 4000
+    plan.save()
+    _customers(agency, 2)
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 20000, 1)
+    )
+    assert _by_customer(vendor) == {
+        ("c0", "percent"): [1500, 1500, 1000],
+        ("c1", "percent"): [3000],  # the cap is per customer
+    }
+
+
+def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, agency):
+    """A month's events stored before the plans existed, then computed by
+    ``commissions_recompute`` (one statement per 50,000 events): the generic plan (15 %,
+    capped at 40.00 per customer), a persona plan (30 %, no cap) and a bounty (50.00 for a
+    customer's first invoice, no cap) each follow their own rule."""
+    from tests.factories import PartnerPersonaFactory
+
+    program = agency.program
+    program.commission_plans.all().delete()
+    persona = PartnerPersonaFactory(vendor=vendor, program=program)
+    reseller = PartnershipFactory(program=program, persona=persona)
+    CustomerFactory(partnership=agency, external_id="a")
+    CustomerFactory(partnership=reseller, external_id="b")
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("a", 10000, 4) + _month("b", 10000, 4)
+    )
+    assert not Commission.objects.for_vendor(vendor).exists()
+    CommissionPlanFactory(program=program, rate="0.150000", cap_per_customer_amount=4000)
+    CommissionPlanFactory(program=program, persona=persona, rate="0.300000")
+    CommissionPlanFactory(program=program, kind="bounty_customer", rate=0, bounty_amount=5000)
+    assert services.commissions_recompute(vendor=vendor) == 3 + 4 + 2
+    assert _by_customer(vendor) == {
+        ("a", "percent"): [1500, 1500, 1000],
+        ("a", "bounty"): [5000],
+        ("b", "percent"): [3000, 3000, 3000, 3000],
+        ("b", "bounty"): [5000],
+    }
+    # The monthly rollup counts each commission once (percent and bounty rows are two
+    # inserts of one statement): 15+15+10 + 4 x 30 + 2 x 50.
+    assert LedgerMonth.objects.for_vendor(vendor).get().commission_amount == 26000
+    assert services.commissions_recompute(vendor=vendor) == 0  # re-run safe
+
+
+def test_tiers_and_durations_apply_per_plan_in_one_statement(vendor, agency):
+    """Three months computed together by ``commissions_recompute``: the generic plan (15 %,
+    first month only, no tier) and a persona plan (20 %, 25 % from the investment stage on,
+    no end) each apply their own rule to their own partnership's customer."""
+    from tests.factories import PartnerPersonaFactory
+
+    program = agency.program
+    program.commission_plans.all().delete()
+    persona = PartnerPersonaFactory(vendor=vendor, program=program)
+    reseller = PartnershipFactory(program=program, persona=persona)
+    _set_stage(reseller, "investment")
+    CustomerFactory(partnership=agency, external_id="a")
+    CustomerFactory(partnership=reseller, external_id="b")
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[
+            invoice(f"in-{c}-{m}", c, 10000, T0 + dt.timedelta(days=31 * m))
+            for c in ("a", "b")
+            for m in range(3)
+        ],
+    )
+    CommissionPlanFactory(program=program, rate="0.150000", duration_months=1)
+    tiered = CommissionPlanFactory(program=program, persona=persona, rate="0.200000")
+    CommissionPlanTierFactory(plan=tiered, from_stage="investment", rate="0.250000")
+    services.commissions_recompute(vendor=vendor)
+    # a: first paid Jan 5 12:00, so Feb 5 12:00 is past the one month; b: 25 % each month
+    assert _by_customer(vendor) == {
+        ("a", "percent"): [1500],
+        ("b", "percent"): [2500, 2500, 2500],
+    }
+
+
+def test_refunds_after_the_cap_free_room_under_it(vendor, agency):
+    """The cap counts what the customer's commissions add up to, clawbacks included: a refund
+    after the cap was reached lets later invoices earn again, up to the cap."""
+    plan = agency.program.commission_plans.get()
+    plan.cap_per_customer_amount = 4000
+    plan.save()
+    _customers(agency, 1)
+    services.revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 3))  # 15+15+10
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[refund("rf-1", "c0", 5000, of="in-c0-2", when=T0 + dt.timedelta(days=20))],
+    )  # half of the third invoice: -5.00 (half of its 10.00); 35.00 earned
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 2, tag="feb", month=1)
+    )  # 40.00 - 35.00 = 5.00 left: 5.00, then nothing
+    services.revenue_events_ingest(
+        vendor=vendor,
+        items=[refund("rf-2", "c0", 10000, of="in-c0-0", when=T0 + dt.timedelta(days=50))],
+    )  # the first invoice in full: -15.00; 25.00 earned
+    services.revenue_events_ingest(
+        vendor=vendor, items=_month("c0", 10000, 2, tag="mar", month=2)
+    )  # 15.00 left: 15.00, then nothing
+    assert amounts(vendor, kind="percent") == [1500, 1500, 1000, 500, 1500]
+    assert amounts(vendor, kind="clawback") == [-500, -1500]
+    assert sum(amounts(vendor)) == 4000
 
 
 def test_persona_plan_replaces_the_generic_plan_for_that_persona(vendor, agency):
