@@ -29,7 +29,7 @@ from partnerhub.webhooks.services import (
     event_record_select,
 )
 from partners.models import Partnership
-from payouts import ledger
+from payouts import ledger, selectors
 from payouts.models import (
     AttributionMethod,
     Commission,
@@ -708,8 +708,9 @@ def _settle_events(
 _SETTLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
 # Claimed and marked in one statement, in the caller's transaction: a failure later rolls the
 # mark back with everything else, and the batches are pending again.
-# The claimed ids are materialised once: a LIMIT in a subquery the plan may rescan (nested
-# loop) would claim more than the limit.
+# The claimed ids are materialised once, then updated: with the LIMIT in the UPDATE's
+# ``FROM (subquery … FOR UPDATE)`` a test saw all 3 of 3 pending batches claimed under
+# ``LIMIT 2`` (tests/payouts/test_async_ingestion.py, "at most n batches").
 _CLAIM_SQL = """
 WITH p AS MATERIALIZED (
   SELECT id FROM payouts_revenuebatch
@@ -730,12 +731,6 @@ FROM payouts_revenueevent WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
 SETTLE_CHUNK_EVENTS = 10_000
 
 
-_ANY_PENDING_SQL = """
-SELECT EXISTS (SELECT 1 FROM payouts_revenuebatch
-               WHERE vendor_id = %(vendor)s AND status = 'pending')
-"""
-
-
 def _settle_pending(
     *, vendor: Vendor, only_if_pending: bool = False, max_batches: int | None = None
 ) -> list[int]:
@@ -747,11 +742,9 @@ def _settle_pending(
     ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
     batch is waiting). A batch being settled by another transaction still reads as pending
     until that one commits, so the caller then waits for it, as it must."""
+    if only_if_pending and not selectors.revenue_batches_pending(vendor=vendor):
+        return []
     with connection.cursor() as cursor:
-        if only_if_pending:
-            cursor.execute(_ANY_PENDING_SQL, {"vendor": vendor.pk})
-            if not cursor.fetchone()[0]:
-                return []
         cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
         cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk, "limit": max_batches})
         claimed = sorted(cursor.fetchall())

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
+from partners.selectors_attribution import customer_for_attribution
 from payouts import runs, selectors, services
 from payouts.models import CommissionStatus, Customer, Payout, PayoutRun, PayoutStatus
 from programs.models import Program
@@ -402,15 +403,8 @@ class CustomerChurnView(VendorDashboardView):
     nav = "customers"
 
     def _customer(self) -> Customer:
-        customer = (
-            Customer.objects.for_vendor(self.vendor)
-            .select_related("partnership__partner")
-            .filter(public_id=self.kwargs["customer_id"])
-            .first()
-        )
-        if customer is None:
-            raise Http404("No such customer")
-        return customer
+        # The customer page's own look-up (404 for another vendor's or a missing customer).
+        return customer_for_attribution(vendor=self.vendor, customer_id=self.kwargs["customer_id"])
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
