@@ -39,6 +39,7 @@ reliability: $(STAMP)
 
 lint: $(STAMP)
 	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/lint-imports --no-cache
 	@$(VENV)/bin/ruff format --check .
 	@$(VENV)/bin/mypy .
 
@@ -48,7 +49,7 @@ format: $(STAMP)
 
 ## make stop: stop the embedded PostgreSQL and Redis (if any are running)
 stop: $(STAMP)
-	@$(PY) -m partnerhub.embedded stop
+	@$(PY) -m devtools.embedded stop
 
 clean: stop
 	rm -rf .data $(VENV)

@@ -7,11 +7,11 @@ Generates (with ``generate_series``, not timed) one vendor, one program with a 1
 ``--partnerships`` partnerships with one customer each and ``--events`` paid invoices, then
 times:
 
-1. ``payouts.ledger.commissions_compute`` (the production path: one INSERT … SELECT that
+1. ``payouts.services.ledger.commissions_compute`` (the production path: one INSERT … SELECT that
    applies plans, tiers, durations, caps and half-even rounding) against the floor
    ``SELECT partnership_id, SUM(round_half_even(rate * amount)) … GROUP BY`` over the same
    events;
-2. ``payouts.runs.payout_run_execute`` (release after hold, chunked payouts with row locks,
+2. ``payouts.services.runs.payout_run_execute`` (release after hold, chunked payouts with row locks,
    commission links, audit rows) against the floor ``SELECT partnership_id, SUM(amount) …
    GROUP BY`` over the commissions.
 
@@ -41,8 +41,8 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from partnerhub.tenancy.models import Vendor  # noqa: E402
-from payouts import ledger, runs  # noqa: E402
 from payouts.models import Commission, CommissionPlan, PayoutRun  # noqa: E402
+from payouts.services import ledger, runs  # noqa: E402
 from programs.models import Program  # noqa: E402
 
 

@@ -63,13 +63,14 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.journey_eval import floor_statement as journey_floor_statement  # noqa: E402
+from devtools.management.commands.bench_seed import Progress, owner_bypass  # noqa: E402
 from journey.services import journey_evaluate  # noqa: E402
-from partnerhub.ops.management.commands.bench_seed import Progress, owner_bypass  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
-from payouts import ledger, runs, services  # noqa: E402
-from payouts.ledger_months import ledger_months_rebuild  # noqa: E402
 from payouts.models import PayoutRun  # noqa: E402
+from payouts.services import ledger, runs  # noqa: E402
+from payouts.services.ledger_months import ledger_months_rebuild  # noqa: E402
+from payouts.services.revenue import revenue_events_settle  # noqa: E402
 from programs.models import Program  # noqa: E402
 
 SIZES: dict[str, dict[str, int]] = {
@@ -371,7 +372,7 @@ def bench_ingestion(vendor: Vendor, count: int, raw_key: str) -> dict[str, Any]:
     # worker runs it (vendor scope, its own committed transaction), over every batch posted.
     def settle() -> int:
         with vendor_scope(vendor):
-            return services.revenue_events_settle(vendor=vendor)
+            return revenue_events_settle(vendor=vendor)
 
     settle_s, created = timed(settle)
     assert created >= count, f"settlement created {created} commissions for {count} events"

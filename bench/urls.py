@@ -12,9 +12,9 @@ from rest_framework.views import APIView
 
 from partnerhub.tenancy.context import vendor_scope
 from partnerhub.tenancy.models import Vendor
-from partnerhub.urls import urlpatterns as product_urlpatterns
 from partners.models import Partnership
 from payouts.models import Commission
+from web.urls import urlpatterns as product_urlpatterns
 
 _FIELDS = {
     "partnerships": (Partnership, ("public_id", "status", "stage", "referral_code", "created_at")),

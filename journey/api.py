@@ -20,12 +20,12 @@ from rest_framework.response import Response
 from journey.models import StageTransition
 from journey.selectors import GROUPINGS, funnel
 from journey.services import StageMoveNotAllowed, partnership_stage_move
-from journey.stages import Stage
 from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.base import VendorAPIView, VendorGenericAPIView
 from partnerhub.api.exceptions import error_body
 from partnerhub.api.pagination import CursorPagination
 from partners.models import Partnership
+from partners.stages import Stage
 
 
 class ActorSerializer(serializers.Serializer[Any]):

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 
 from journey.selectors import GROUPINGS
-from journey.stages import Stage
+from partners.stages import Stage
 from programs.models import Program
 
 

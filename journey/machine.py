@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db import models
 
-from journey.stages import STAGE_ORDER
+from partners.stages import STAGE_ORDER
 
 
 class Mover(models.TextChoices):

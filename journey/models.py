@@ -7,8 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from journey.stages import Stage
 from partnerhub.tenancy.models import TenantModel, vendor_public_id_constraint
+from partners.stages import Stage
 
 
 class StageTransition(TenantModel):

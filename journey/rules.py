@@ -20,7 +20,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 
 from journey.metrics import METRICS, MetricSpec
-from journey.stages import STAGE_ORDER, Stage
+from partners.stages import STAGE_ORDER, Stage
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "gte": operator.ge,

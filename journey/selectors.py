@@ -29,9 +29,9 @@ from django.utils import timezone
 
 from journey.metric_sources import ledger_source
 from journey.models import StageTransition
-from journey.stages import STAGE_ORDER, Stage
 from partnerhub.tenancy.models import Vendor
 from partners.models import Partnership
+from partners.stages import STAGE_ORDER, Stage
 
 # Partners in Investment or Devotion with no revenue for this many months are *slipping*.
 SLIPPING_AFTER_MONTHS = 2

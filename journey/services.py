@@ -29,7 +29,6 @@ from journey.machine import Mover, allowed_moves, next_stage, previous_stage
 from journey.metrics import metrics_for, metrics_rows
 from journey.models import Nudge, RiskDigest, StageRule, StageTransition
 from journey.rules import Rule, RuleSet, rules_validate
-from journey.stages import STAGE_ORDER
 from partnerhub.accounts.models import User
 from partnerhub.api.models import APIKey
 from partnerhub.audit.services import audit_record
@@ -38,6 +37,7 @@ from partnerhub.webhooks.models import Event
 from partnerhub.webhooks.services import event_record
 from partners.models import Partnership
 from partners.serializers import PartnershipOutputSerializer, partnership_data
+from partners.stages import STAGE_ORDER
 from programs.models import Program
 
 EVALUATED_STATUSES = (Partnership.Status.APPLIED, Partnership.Status.APPROVED)

@@ -36,10 +36,10 @@ from journey.services import (
     stage_rules_dry_run,
     stage_rules_save,
 )
-from journey.stages import STAGE_ORDER
 from partnerhub.accounts.models import authenticated_user
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.pages import VendorDashboardView
 from partners.models import Partnership
+from partners.stages import STAGE_ORDER
 from programs.models import Program
 
 

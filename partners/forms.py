@@ -1,4 +1,5 @@
-"""Forms of the public program page, the portal and the partner dashboard pages."""
+"""Forms of the partners pages: the public application, invitations, partnership edits,
+imports, decisions and notes."""
 
 from __future__ import annotations
 
@@ -99,45 +100,6 @@ class ImportForm(forms.Form):
 class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class LeadDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("accept", "Accept"), ("reject", "Reject")])
-    reason = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Shown to the partner; required to reject.",
-    )
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if data.get("decision") == "reject" and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Give the partner a reason for the rejection.")
-        return data
-
-
-class LeadRegisterForm(forms.Form):
-    company = forms.CharField(max_length=200)
-    contact_name = forms.CharField(max_length=200, required=False)
-    contact_email = forms.EmailField()
-    value_amount = forms.IntegerField(
-        min_value=0, required=False, initial=0, help_text="Expected value in minor units (cents)."
-    )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class ManualAttributionForm(forms.Form):
-    partnership = forms.ChoiceField(choices=[])
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}))
-
-    def __init__(self, *args: Any, partnerships: Any = (), **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["partnership"]
-        assert isinstance(field, forms.ChoiceField)
-        field.choices = [
-            (p.public_id, f"{p.partner.name} — {p.program.name} ({p.referral_code})")
-            for p in partnerships
-        ]
 
 
 class NoteForm(forms.Form):

@@ -10,9 +10,9 @@ from django.db import models
 from django.utils import timezone
 from django_fsm import RETURN_VALUE, FSMField, FSMModelMixin, transition
 
-from journey.stages import STAGE_ORDER, Stage
 from partnerhub.tenancy.ids import new_public_id
 from partnerhub.tenancy.models import TenantModel, vendor_public_id_constraint
+from partners.stages import STAGE_ORDER, Stage
 
 
 class Partner(models.Model):

@@ -9,7 +9,6 @@ from typing import Any
 from django.db.models import Count, Max, Min, Q, QuerySet
 from django.http import Http404
 
-from journey.stages import STAGE_ORDER, Stage
 from partnerhub.tenancy.models import Vendor
 from partners.models import (
     Application,
@@ -19,6 +18,7 @@ from partners.models import (
     Partner,
     Partnership,
 )
+from partners.stages import STAGE_ORDER, Stage
 from programs.models import Certification, Course
 from programs.selectors import onboarding_for
 

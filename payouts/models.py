@@ -16,13 +16,13 @@ from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
-from journey.stages import Stage
 from partnerhub.tenancy.models import (
     CURRENCY_VALIDATOR,
     TenantModel,
     Vendor,
     vendor_public_id_constraint,
 )
+from partners.stages import Stage
 
 
 class AttributionMethod(models.TextChoices):

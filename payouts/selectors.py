@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils import timezone
 
 from partnerhub.tenancy.models import Vendor
@@ -390,7 +391,7 @@ class PassiveIncome:
 
 
 def _effective_rate(plan: CommissionPlan, stage: str) -> Decimal:
-    from journey.stages import stage_rank
+    from partners.stages import stage_rank
 
     rate = plan.rate
     best = -1
@@ -592,3 +593,15 @@ def payout_details_list(*, vendor: Vendor) -> QuerySet[PartnerPayoutDetails]:
         .select_related("partner")
         .order_by("partner__name", "id")
     )
+
+
+def customer_get(*, vendor: Vendor, customer_id: str) -> Customer:
+    customer = (
+        Customer.objects.for_vendor(vendor)
+        .select_related("partnership__partner", "flagged_partnership__partner")
+        .filter(public_id=customer_id)
+        .first()
+    )
+    if customer is None:
+        raise Http404("No such customer")
+    return customer

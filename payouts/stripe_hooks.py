@@ -23,7 +23,8 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.tenancy.models import Vendor
 from payouts.models import BillingIntegration, Customer
-from payouts.services import customer_churn, revenue_events_ingest
+from payouts.services.customers import customer_churn
+from payouts.services.revenue import revenue_events_ingest
 
 
 def _when(ts: Any) -> str:

@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.tasks import vendor_task
-from payouts import runs, selectors, services
+from payouts import selectors
 from payouts.models import PayoutRun
+from payouts.services import runs
+from payouts.services.commissions import commissions_release
+from payouts.services.revenue import revenue_events_settle
 from programs.models import Program
 
 
@@ -24,7 +27,7 @@ def payout_run_execute_task(vendor: Vendor, run_id: int) -> str:
 @shared_task(name="payouts.tasks.commissions_release_task")
 @vendor_task
 def commissions_release_task(vendor: Vendor) -> int:
-    return services.commissions_release(vendor=vendor)
+    return commissions_release(vendor=vendor)
 
 
 # Up to 1,000 events a batch: at most ~20,000 events (a few seconds) per transaction.
@@ -38,7 +41,7 @@ def revenue_events_settle_task(vendor: Vendor) -> int:
     at most ``SETTLE_MAX_BATCHES`` per transaction: a backlog (workers down for an hour, a
     large import) is worked off in bounded transactions, each committed before the next is
     enqueued, instead of one that holds the vendor's settlement lock for minutes."""
-    created = services.revenue_events_settle(vendor=vendor, max_batches=SETTLE_MAX_BATCHES)
+    created = revenue_events_settle(vendor=vendor, max_batches=SETTLE_MAX_BATCHES)
     if selectors.revenue_batches_pending(vendor=vendor):
         revenue_events_settle_task.delay(vendor.pk)  # type: ignore[arg-type]
     return created

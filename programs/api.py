@@ -7,14 +7,11 @@ from typing import Any
 import django_filters
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
-from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.api.serializers import PublicIdField
-from partners import destinations
 from programs import services
 from programs.models import JoinSource, PartnerPersona, Program
 
@@ -36,22 +33,6 @@ class ProgramInputSerializer(serializers.ModelSerializer[Program]):
         fields = _PROGRAM_FIELDS
         # Uniqueness per vendor is the service's to check (the vendor is not in the input).
         validators: list[Any] = []
-
-
-class ReferralDestinationSerializer(serializers.Serializer[Any]):
-    website_url = serializers.CharField(max_length=200, help_text="https://acme.example")
-    allowed_paths = serializers.ListField(
-        child=serializers.CharField(max_length=200),
-        required=False,
-        max_length=destinations.MAX_ENTRIES,
-        help_text="Path prefixes ?to= may name (/pricing, /blog/); empty: any path.",
-    )
-    allowed_hosts = serializers.ListField(
-        child=serializers.CharField(max_length=253),
-        required=False,
-        max_length=destinations.MAX_ENTRIES,
-        help_text="Other hosts of the vendor ?to= may name as a full https URL.",
-    )
 
 
 class ProgramFilter(django_filters.FilterSet):
@@ -112,39 +93,6 @@ class ProgramViewSet(
     @extend_schema(request=ProgramInputSerializer, responses=ProgramOutputSerializer)
     def partial_update(self, request: Request, program_id: str) -> Response:
         return self._update(request)
-
-    @extend_schema(methods=["GET"], request=None, responses={200: ReferralDestinationSerializer})
-    @extend_schema(
-        methods=["PUT"],
-        request=ReferralDestinationSerializer,
-        responses={200: ReferralDestinationSerializer},
-    )
-    @extend_schema(methods=["DELETE"], request=None, responses={204: None})
-    @action(detail=True, methods=["get", "put", "delete"], url_path="referral-destination")
-    def referral_destination(self, request: Request, program_id: str) -> Response:
-        """Where the program's referral links land: GET it (404 when none is set: links go
-        to the public program page), PUT it whole, DELETE it."""
-        program = self.get_object()
-        label = f"api key {request.user}"
-        if request.method == "PUT":
-            data = ReferralDestinationSerializer(data=request.data)
-            data.is_valid(raise_exception=True)
-            destination = destinations.referral_destination_set(
-                vendor=self.vendor,
-                program_id=program.public_id,
-                actor_label=label,
-                **data.validated_data,
-            )
-            return Response(ReferralDestinationSerializer(destination).data)
-        if request.method == "DELETE":
-            destinations.referral_destination_remove(
-                vendor=self.vendor, program_id=program.public_id, actor_label=label
-            )
-            return Response(status=status.HTTP_204_NO_CONTENT)
-        current = destinations.referral_destination_get(vendor=self.vendor, program=program)
-        if current is None:
-            raise NotFound("This program has no referral destination: links go to its page.")
-        return Response(ReferralDestinationSerializer(current).data)
 
 
 _PERSONA_FIELDS = list(PartnerPersona.EDITABLE_FIELDS)

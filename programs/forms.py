@@ -167,27 +167,3 @@ class LinesField(forms.CharField):
     def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
         text = super().to_python(value) or ""
         return [line.strip() for line in text.splitlines() if line.strip()]
-
-
-class ReferralDestinationForm(forms.Form):
-    """Where the program's referral links ``/r/<code>`` land."""
-
-    website_url = forms.CharField(
-        label="Website (referral destination)",
-        required=False,
-        max_length=200,
-        help_text="Referral links land here, e.g. https://acme.example. Empty: on the "
-        "program's public page.",
-    )
-    allowed_paths = LinesField(
-        label="Landing paths partners may choose",
-        required=False,
-        help_text="One per line, e.g. /pricing or /blog/. A link's ?to= must be under one of "
-        "them; empty: any path on the website.",
-    )
-    allowed_hosts = LinesField(
-        label="Other hosts of yours",
-        required=False,
-        help_text="One per line, e.g. docs.acme.example: ?to= may then be a full https:// URL "
-        "on them. Any other host lands on the website's home page.",
-    )

@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Model
 
 from partnerhub.tenancy.models import Vendor
-from payouts import selectors as payout_selectors
+from programs.hooks import program_currency_held
 from programs.models import (
     Certification,
     Course,
@@ -99,7 +99,7 @@ def program_update(*, vendor: Vendor, program_id: str, **fields: Any) -> Program
     if new_currency and new_currency != program.currency:
         # Revenue, commissions, bounties, caps and the payout threshold are minor units of
         # the program's currency: once money is recorded, a switch would reprice it all.
-        held = payout_selectors.program_ledger_currency(vendor=vendor, program=program)
+        held = program_currency_held(vendor=vendor, program=program)
         if held is not None:
             raise ValidationError(
                 {

@@ -2,12 +2,9 @@ from django.urls import path
 
 from programs import views
 
-app_name = "programs"
-
 urlpatterns = [
     path("programs/", views.ProgramListView.as_view(), name="program_list"),
     path("programs/new/", views.ProgramFormView.as_view(), name="program_create"),
-    path("programs/<str:program_id>/", views.ProgramFormView.as_view(), name="program_edit"),
     path("personas/", views.PersonaListView.as_view(), name="persona_list"),
     path("personas/new/", views.PersonaFormView.as_view(), name="persona_create"),
     path("personas/<str:persona_id>/", views.PersonaFormView.as_view(), name="persona_edit"),

@@ -11,9 +11,8 @@ from django.forms import BaseForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from partnerhub.tenancy.views_base import form_errors_from
-from partners import destinations
-from payouts import selectors as payout_selectors
+from partnerhub.core.pages import FormPage, ListPage
+from partnerhub.tenancy.pages import form_errors_from
 from programs import selectors, services
 from programs.forms import (
     CertificationForm,
@@ -23,7 +22,6 @@ from programs.forms import (
     PersonaForm,
     PersonaRuleForm,
     ProgramForm,
-    ReferralDestinationForm,
 )
 from programs.models import (
     Certification,
@@ -34,7 +32,6 @@ from programs.models import (
     PersonaRule,
     Program,
 )
-from programs.views_base import FormPage, ListPage
 
 
 class ProgramListView(ListPage):
@@ -67,53 +64,6 @@ class ProgramFormView(FormPage):
         if obj is None:
             return services.program_create(vendor=self.vendor, **fields)
         return services.program_update(vendor=self.vendor, program_id=obj.public_id, **fields)
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        program = context["object"]
-        if program is not None:
-            destination = destinations.referral_destination_get(vendor=self.vendor, program=program)
-            initial = {
-                "website_url": destination.website_url if destination else "",
-                "allowed_paths": destination.allowed_paths if destination else [],
-                "allowed_hosts": destination.allowed_hosts if destination else [],
-            }
-            context.setdefault("destination_form", ReferralDestinationForm(initial=initial))
-            context["destination"] = destination
-            context["active_plans"] = payout_selectors.commission_plans_active_count(
-                vendor=self.vendor, program=program
-            )
-        return context
-
-    def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        program = self.get_object()
-        if program is None or request.POST.get("form") != "destination":
-            return super().post(request, **kwargs)
-        form = ReferralDestinationForm(request.POST)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if data["website_url"]:
-                    destinations.referral_destination_set(
-                        vendor=self.vendor,
-                        program_id=program.public_id,
-                        actor=self.membership.user,
-                        **data,
-                    )
-                else:
-                    destinations.referral_destination_remove(
-                        vendor=self.vendor, program_id=program.public_id, actor=self.membership.user
-                    )
-            except ValidationError as exc:
-                form_errors_from(exc, form)
-            else:
-                messages.success(request, "Referral destination saved.")
-                return redirect(
-                    "programs:program_edit",
-                    vendor_slug=self.vendor.slug,
-                    program_id=program.public_id,
-                )
-        return self.render_to_response(self.get_context_data(destination_form=form), status=400)
 
 
 class PersonaListView(ListPage):

@@ -19,8 +19,8 @@ from partnerhub.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 from partnerhub.webhooks.services import event_record
 from partnerhub.webhooks.tasks import webhook_deliveries_due_task
 from partners.models import Partnership
-from payouts import runs
 from payouts.models import Commission, Payout, PayoutRun
+from payouts.services import runs
 from reliability.conftest import KILLS, record, wait_until
 from tests.factories import (
     CertificationAttemptFactory,

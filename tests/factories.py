@@ -378,7 +378,7 @@ class PayoutFactory(TenantFactory):
 def paid_invoice(vendor: Vendor, amount: int = 10000) -> Any:
     """A stored invoice event (through the ingestion service) with its 15% commission."""
     from payouts.models import RevenueEvent
-    from payouts.services import revenue_events_ingest
+    from payouts.services.revenue import revenue_events_ingest
 
     program = ProgramFactory(vendor=vendor)
     CommissionPlanFactory(program=program)
@@ -411,7 +411,7 @@ def invoice_ingest(
     """Store one revenue event for ``customer`` through the ingestion service (commissions
     included) and return it; a refused item fails the test."""
     from payouts.models import RevenueEvent
-    from payouts.services import revenue_events_ingest
+    from payouts.services.revenue import revenue_events_ingest
 
     external_id = external_id or f"inv-{secrets.token_hex(6)}"
     currency = customer.partnership.program.currency if customer.partnership else "USD"

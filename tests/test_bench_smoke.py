@@ -115,7 +115,7 @@ def test_journey_floor_computes_the_same_metrics_as_the_evaluation():
     assert any(r["paying_customers"] for r in evaluated.values())
 
 
-@isolate_apps("partnerhub.ops")
+@isolate_apps("devtools")
 def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm():
     from django.db import connection
 
@@ -138,7 +138,7 @@ def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm()
         def __str__(self) -> str:
             return self.label
 
-    from partnerhub.ops.management.commands.bench_seed import insert_into
+    from devtools.management.commands.bench_seed import insert_into
 
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL ROLE NONE")  # the owner creates tables (the test's own)
@@ -156,9 +156,9 @@ def test_bench_seed_statements_fill_every_column_they_do_not_name_like_the_orm()
         assert row["created_at"] is not None
 
 
-@isolate_apps("partnerhub.ops")
+@isolate_apps("devtools")
 def test_bench_seed_names_a_not_null_column_it_cannot_fill():
-    from partnerhub.ops.management.commands.bench_seed import insert_into
+    from devtools.management.commands.bench_seed import insert_into
 
     class _Strict(models.Model):
         label = models.CharField(max_length=20)

@@ -18,7 +18,7 @@ from partnerhub.api.authentication import APIKeyAuthentication
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Invitation, Membership, Role, TenantModel, Vendor
 from partners.models import Partner, Partnership, PartnershipNote
-from partners.services import Tracking, application_confirmation_token
+from partners.services.applications import Tracking, application_confirmation_token
 from payouts.models import RevenueEvent
 from programs.models import Certification, Program
 from tests.factories import (

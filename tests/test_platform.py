@@ -9,8 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.test import Client
 
+from devtools.demo import DEMO_USERS, demo_seed
 from partnerhub.api.models import APIKey
-from partnerhub.ops.demo import DEMO_USERS, demo_seed
 from partnerhub.tenancy.models import Membership, Vendor
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ from django.conf import settings
 from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
+from devtools.demo import demo_seed
 from partnerhub.api.services import api_key_create
-from partnerhub.ops.demo import demo_seed
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event, WebhookEndpoint
 from partnerhub.webhooks.services import webhook_payload, webhook_sign

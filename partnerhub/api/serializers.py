@@ -95,3 +95,7 @@ class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
     """Every error answer of the API has this shape."""
 
     error = ErrorDetailSerializer()
+
+
+def related_public_id(field: str) -> serializers.CharField:
+    return serializers.CharField(source=f"{field}.public_id", read_only=True, allow_null=True)

@@ -14,7 +14,7 @@ from partnerhub.audit.forms import AuditFilterForm
 from partnerhub.audit.models import AuditEntry
 from partnerhub.audit.selectors import audit_action_list, audit_entry_batches, audit_entry_list
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views_base import VendorDashboardView
+from partnerhub.tenancy.pages import VendorDashboardView
 
 PAGE_SIZE = 50
 CSV_COLUMNS = [

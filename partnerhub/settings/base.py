@@ -49,7 +49,6 @@ INSTALLED_APPS = [
     "partnerhub.accounts",
     "partnerhub.tenancy",
     "partnerhub.api",
-    "partnerhub.ops",
     "partnerhub.webhooks",
     "partnerhub.audit",
     # domain
@@ -57,6 +56,9 @@ INSTALLED_APPS = [
     "partners",
     "journey",
     "payouts",
+    "attribution",
+    # composition: pages and routers that combine the domain apps
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -72,10 +74,10 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "partnerhub.tenancy.middleware.VendorScopeMiddleware",
-    "partnerhub.dashboard.middleware.VendorTimezoneMiddleware",
+    "partnerhub.tenancy.timezone.VendorTimezoneMiddleware",
 ]
 
-ROOT_URLCONF = "partnerhub.urls"
+ROOT_URLCONF = "web.urls"
 WSGI_APPLICATION = "partnerhub.wsgi.application"
 ASGI_APPLICATION = "partnerhub.asgi.application"
 
@@ -96,7 +98,7 @@ TEMPLATES = [
 ]
 
 # --- database -----------------------------------------------------------------------------
-# DATABASE_URL is exported by partnerhub.embedded when it starts the embedded server.
+# DATABASE_URL is exported by devtools.embedded when it starts the embedded server.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/partnerhub"),
@@ -270,7 +272,7 @@ SPECTACULAR_SETTINGS = {
         "PartnerKindEnum": "partners.models.Partner.Kind",
         "PartnershipStatusEnum": "partners.models.Partnership.Status",
         "ApplicationStatusEnum": "partners.models.Application.Status",
-        "JourneyStageEnum": "journey.stages.Stage",
+        "JourneyStageEnum": "partners.stages.Stage",
         "RevenueEventKindEnum": "payouts.models.RevenueEvent.Kind",
         "CommissionKindEnum": "payouts.models.Commission.Kind",
         "CommissionPlanKindEnum": "payouts.models.CommissionPlan.Kind",

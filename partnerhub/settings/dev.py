@@ -2,11 +2,14 @@
 
 import os
 
-from partnerhub.embedded import ensure_services
+from devtools.embedded import ensure_services
 
 ensure_services()
 
 from .base import *  # noqa: E402,F403
+
+# Developer tooling (demo data, dev stack, bench seed) is installed in dev and test only.
+INSTALLED_APPS = [*INSTALLED_APPS, "devtools"]  # noqa: F405
 
 DEBUG = True
 SECRET_KEY = SECRET_KEY or "dev-insecure-secret-key-change-me"  # noqa: F405

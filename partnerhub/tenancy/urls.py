@@ -1,15 +1,14 @@
+"""The platform's dashboard pages: vendor picker, members, API keys, settings, audit log.
+Included by ``web.urls`` under the ``dashboard`` namespace, beside the vendor home."""
+
 from django.urls import path
 
 from partnerhub.audit import views as audit_views
-from partnerhub.dashboard import views as dashboard_views
 from partnerhub.tenancy import views
-
-app_name = "dashboard"
 
 urlpatterns = [
     path("", views.vendor_picker, name="vendor_picker"),
     path("new/", views.vendor_create, name="vendor_create"),
-    path("<slug:vendor_slug>/", dashboard_views.HomeView.as_view(), name="home"),
     path("<slug:vendor_slug>/members/", views.MembersView.as_view(), name="members"),
     path(
         "<slug:vendor_slug>/members/<str:member_id>/role/",

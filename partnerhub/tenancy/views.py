@@ -26,7 +26,7 @@ from partnerhub.tenancy.forms import (
     VendorSettingsForm,
 )
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
+from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 
 
 def home_redirect(request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect
 
 from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.models import Role
-from partnerhub.tenancy.views_base import VendorDashboardView, form_errors_from
+from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partnerhub.webhooks import selectors, services
 from partnerhub.webhooks.forms import DeliveryFilterForm, WebhookEndpointForm
 from partnerhub.webhooks.models import WebhookEndpoint

@@ -2,8 +2,8 @@ from decimal import Decimal
 
 from django import template
 
-from payouts import plans
 from payouts.selectors import money_format
+from payouts.services import plans
 
 register = template.Library()
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from partnerhub.ops.demo import DEMO_PASSWORD, demo_seed
+from devtools.demo import DEMO_PASSWORD, demo_seed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 

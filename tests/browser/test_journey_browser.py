@@ -2,7 +2,7 @@
 
 import pytest
 
-from partnerhub.ops.demo import demo_seed
+from devtools.demo import demo_seed
 from partnerhub.tenancy.models import Vendor
 from tests.browser.test_dashboard_browser import log_in
 from tests.factories import PartnershipFactory, ProgramFactory, StageTransitionFactory

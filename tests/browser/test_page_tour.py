@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from partnerhub.ops.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, demo_seed
+from devtools.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, demo_seed
 from partnerhub.webhooks.models import WebhookEndpoint
 from partners.models import Application, PartnerImport, Partnership
 from payouts.models import Customer, PayoutRun

@@ -5,7 +5,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from partnerhub.dashboard.selectors import activation_rate, home_figures, quarter_start
 from tests.factories import (
     ApplicationFactory,
     CustomerFactory,
@@ -16,6 +15,7 @@ from tests.factories import (
     StageTransitionFactory,
     paid_invoice,
 )
+from web.selectors import activation_rate, home_figures, quarter_start
 
 pytestmark = pytest.mark.django_db
 

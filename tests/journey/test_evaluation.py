@@ -12,11 +12,11 @@ from journey.services import (
     stage_rules_dry_run,
     stage_rules_save,
 )
-from journey.stages import Stage
 from journey.tasks import journey_evaluate_partnership_task, journey_evaluate_vendor_task
 from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
 from partners.models import CertificationAttempt, Partner, Partnership
+from partners.stages import Stage
 from programs.models import Certification
 from tests.factories import (
     CertificationAttemptFactory,

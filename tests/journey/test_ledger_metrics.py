@@ -12,7 +12,7 @@ from journey.metric_sources import NoLedger, ledger_source
 from journey.models import StageTransition
 from journey.selectors import slipping_partnerships
 from journey.services import journey_evaluate
-from journey.stages import Stage
+from partners.stages import Stage
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,

@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from journey.machine import Mover, allowed_moves
 from journey.models import StageTransition
 from journey.services import StageMoveNotAllowed, partnership_stage_move
-from journey.stages import Stage
 from partnerhub.webhooks.models import Event
 from partners.models import Partnership
+from partners.stages import Stage
 from tests.factories import CertificationAttemptFactory, PartnershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -12,11 +12,11 @@ from django.utils import timezone
 from journey.models import Nudge, RiskDigest
 from journey.selectors import at_risk_partnerships, slipping_partnerships
 from journey.services import partnership_nudge
-from journey.stages import Stage
 from journey.tasks import journey_risk_digest_task
 from partnerhub.celery import app as celery_app
-from partners.onboarding import certification_attempt_submit
-from partners.services import application_approve
+from partners.services.applications import application_approve
+from partners.services.onboarding import certification_attempt_submit
+from partners.stages import Stage
 from tests.factories import (
     ApplicationFactory,
     CertificationFactory,

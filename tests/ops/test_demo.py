@@ -7,12 +7,12 @@ import pytest
 from django.apps import apps
 from django.test import Client
 
+from devtools.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_USERS, demo_seed
 from journey.models import StageTransition
-from journey.stages import STAGE_ORDER
-from partnerhub.ops.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, DEMO_USERS, demo_seed
 from partnerhub.tenancy.models import TenantModel
 from partnerhub.webhooks.models import WebhookEndpoint
 from partners.models import Partnership
+from partners.stages import STAGE_ORDER
 from payouts.models import Commission, Customer, Payout, PayoutRun, RevenueEvent
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
+from attribution.services.referrals import ip_hash, referral_attach
 from partnerhub.audit.models import AuditEntry
-from partners.attribution import ip_hash, referral_attach
 from partners.models import ReferralClick
 from payouts.models import Customer
 from tests.factories import (

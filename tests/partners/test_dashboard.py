@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
-from partners.imports import IMPORT_MAX_BYTES
 from partners.models import Application, PartnerImport, Partnership
+from partners.services.imports import IMPORT_MAX_BYTES
 from programs.models import JoinSource, PartnerPersona, Program
 from tests.factories import (
     ApplicationFactory,

@@ -9,9 +9,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.test import Client
 
+from attribution.services import destinations
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Role
-from partners import destinations
 from partners.models import ReferralDestination
 from tests.factories import PartnershipFactory, ProgramFactory
 

@@ -10,13 +10,13 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from attribution.services.leads import lead_accept, lead_bounty_award, lead_register, lead_reject
+from attribution.services.referrals import referral_attach
 from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
-from partners.attribution import referral_attach
-from partners.leads import lead_accept, lead_bounty_award, lead_register, lead_reject
 from partners.models import Lead
 from payouts.models import Commission, Customer
-from payouts.services import commissions_release
+from payouts.services.commissions import commissions_release
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,

@@ -1,8 +1,8 @@
 import pytest
 from django.db import IntegrityError
 
-from journey.stages import Stage, stage_at_least, stage_rank
 from partners.models import Partnership
+from partners.stages import Stage, stage_at_least, stage_rank
 from tests.factories import (
     ApplicationFactory,
     PartnerFactory,

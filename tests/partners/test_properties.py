@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from partners.imports import partners_import_csv
 from partners.models import Partnership
+from partners.services.imports import partners_import_csv
 from programs.selectors import _condition_holds
 from tests.factories import ProgramFactory
 

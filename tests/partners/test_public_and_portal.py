@@ -5,6 +5,7 @@ from django.core import mail
 from django.test import Client
 
 from partners.models import Application, Partnership, PartnerUser
+from partners.services import applications
 from tests.factories import (
     CertificationFactory,
     CourseFactory,
@@ -227,7 +228,7 @@ def test_an_anonymous_application_waits_for_the_emailed_confirmation(vendor):
 def test_a_tampered_expired_or_foreign_confirmation_link_makes_nothing(vendor, monkeypatch):
     from django.core import signing
 
-    from partners import services
+    from partners.services.applications import APPLICATION_CONFIRM_SALT
 
     ProgramFactory(vendor=vendor, slug="resellers")
     ProgramFactory(vendor=vendor, slug="affiliates")
@@ -236,7 +237,7 @@ def test_a_tampered_expired_or_foreign_confirmation_link_makes_nothing(vendor, m
     token = link.rstrip("/").rsplit("/", 1)[1]
     payload, _, signature = token.rpartition(":")
     forged = signing.dumps(
-        {**signing.loads(token, salt=services.APPLICATION_CONFIRM_SALT), "email": "x@y.example"},
+        {**signing.loads(token, salt=APPLICATION_CONFIRM_SALT), "email": "x@y.example"},
         salt="not-the-salt",
         compress=True,
     )
@@ -248,7 +249,7 @@ def test_a_tampered_expired_or_foreign_confirmation_link_makes_nothing(vendor, m
         answer = Client().post(bad)
         assert answer.status_code == 400, bad
         assert b"not valid" in answer.content
-    monkeypatch.setattr(services, "APPLICATION_CONFIRM_MAX_AGE", -1)  # every link is too old
+    monkeypatch.setattr(applications, "APPLICATION_CONFIRM_MAX_AGE", -1)  # every link is too old
     expired = Client().post(link)
     assert expired.status_code == 400
     assert b"expired" in expired.content

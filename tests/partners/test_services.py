@@ -5,14 +5,19 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from journey.stages import Stage
 from partnerhub.webhooks.models import Event
-from partners import services
-from partners.imports import IMPORT_MAX_BYTES, partners_import_csv
 from partners.models import Application, Partner, PartnerImport, Partnership
-from partners.onboarding import certification_attempt_submit, lesson_complete
 from partners.selectors import join_source_report, onboarding_progress
-from partners.services import Tracking
+from partners.services.applications import (
+    Tracking,
+    application_approve,
+    application_reject,
+    application_submit,
+)
+from partners.services.imports import IMPORT_MAX_BYTES, partners_import_csv
+from partners.services.onboarding import certification_attempt_submit, lesson_complete
+from partners.services.partnerships import partnership_invite, partnership_update
+from partners.stages import Stage
 from tests.factories import (
     ApplicationFactory,
     CertificationFactory,
@@ -44,7 +49,7 @@ def test_application_records_join_source_and_utm_from_the_link(
         referrer="https://blog.example.com/post",
     )
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.application_submit(
+        application = application_submit(
             program=program, email="Ada@Agency.example", name="Ada", tracking=tracking
         )
     partnership = application.partnership
@@ -68,7 +73,7 @@ def test_partner_referral_link_records_partner_referral_source_and_recruiter(ven
     program = ProgramFactory(vendor=vendor)
     referral_source = JoinSourceFactory(vendor=vendor, code="partners", kind="partner_referral")
     recruiter = PartnershipFactory(program=program, referral_code="alice123")
-    application = services.application_submit(
+    application = application_submit(
         program=program, email="bob@example.com", tracking=Tracking(referral_code="alice123")
     )
     assert application.join_source == referral_source
@@ -80,7 +85,7 @@ def test_partner_referral_source_is_created_when_the_vendor_has_none(vendor):
     program = ProgramFactory(vendor=vendor)
     JoinSourceFactory(vendor=vendor, code="web", kind="website")
     recruiter = PartnershipFactory(program=program, referral_code="alice123")
-    application = services.application_submit(
+    application = application_submit(
         program=program, email="bob@example.com", tracking=Tracking(referral_code="alice123")
     )
     assert application.join_source.kind == "partner_referral"
@@ -91,7 +96,7 @@ def test_partner_referral_source_is_created_when_the_vendor_has_none(vendor):
 def test_another_vendors_referral_code_is_not_a_recruiter(vendor, other_vendor):
     program = ProgramFactory(vendor=vendor)
     PartnershipFactory(program=ProgramFactory(vendor=other_vendor), referral_code="theirs1")
-    application = services.application_submit(
+    application = application_submit(
         program=program, email="bob@example.com", tracking=Tracking(referral_code="theirs1")
     )
     assert application.recruited_by is None
@@ -103,7 +108,7 @@ def test_open_program_approves_automatically_and_sends_welcome(
 ):
     program = ProgramFactory(vendor=vendor, application_mode="open")
     with django_capture_on_commit_callbacks(execute=True):
-        application = services.application_submit(program=program, email="carol@example.com")
+        application = application_submit(program=program, email="carol@example.com")
     application.refresh_from_db()
     assert application.status == Application.Status.APPROVED
     assert application.partnership.status == Partnership.Status.APPROVED
@@ -125,7 +130,7 @@ def test_open_program_approves_automatically_and_sends_welcome(
 def test_closed_programs_refuse_applications_and_write_nothing(vendor, status, mode, message):
     program = ProgramFactory(vendor=vendor, status=status, application_mode=mode)
     with pytest.raises(ValidationError, match=message):
-        services.application_submit(program=program, email="dan@example.com")
+        application_submit(program=program, email="dan@example.com")
     assert not Partner.objects.filter(email="dan@example.com").exists()
     assert Partnership.objects.for_vendor(vendor).count() == 0
     assert not mail.outbox
@@ -133,9 +138,9 @@ def test_closed_programs_refuse_applications_and_write_nothing(vendor, status, m
 
 def test_duplicate_application_is_refused_with_a_clear_message(vendor):
     program = ProgramFactory(vendor=vendor)
-    services.application_submit(program=program, email="erin@example.com")
+    application_submit(program=program, email="erin@example.com")
     with pytest.raises(ValidationError) as excinfo:
-        services.application_submit(program=program, email="erin@example.com")
+        application_submit(program=program, email="erin@example.com")
     assert "already applied" in str(excinfo.value.message_dict["email"])
     assert Application.objects.for_vendor(vendor).count() == 1
 
@@ -143,7 +148,7 @@ def test_duplicate_application_is_refused_with_a_clear_message(vendor):
 def test_invalid_email_is_refused_and_nothing_is_written(vendor):
     program = ProgramFactory(vendor=vendor)
     with pytest.raises(ValidationError) as excinfo:
-        services.application_submit(program=program, email="not-an-address")
+        application_submit(program=program, email="not-an-address")
     assert "email" in excinfo.value.message_dict
     assert Partner.objects.count() == 0
 
@@ -156,7 +161,7 @@ def test_required_question_missing_is_refused_naming_the_question(vendor):
         ],
     )
     with pytest.raises(ValidationError) as excinfo:
-        services.application_submit(program=program, email="f@example.com", answers={})
+        application_submit(program=program, email="f@example.com", answers={})
     assert "company_size" in excinfo.value.message_dict
     assert Partner.objects.count() == 0
 
@@ -178,12 +183,12 @@ def test_persona_rule_suggests_agency_from_answers(vendor):
             {"field": "offers_services", "op": "true"},
         ],
     )
-    big = services.application_submit(
+    big = application_submit(
         program=program,
         email="big@example.com",
         answers={"company_size": "120", "offers_services": "on"},
     )
-    small = services.application_submit(
+    small = application_submit(
         program=program, email="small@example.com", answers={"company_size": "5"}
     )
     assert big.suggested_persona == agency
@@ -196,16 +201,16 @@ def test_approve_and_reject_record_decision_send_mail_and_events(
 ):
     first = ApplicationFactory(partnership__program__vendor=vendor)
     second = ApplicationFactory(partnership__program__vendor=vendor)
-    services.application_approve(
+    application_approve(
         vendor=vendor, application_id=first.public_id, actor=manager, reason="Great fit"
     )
     with pytest.raises(ValidationError) as excinfo:
-        services.application_reject(
+        application_reject(
             vendor=vendor, application_id=second.public_id, actor=manager, reason=" "
         )
     assert "reason" in excinfo.value.message_dict
     with django_capture_on_commit_callbacks(execute=True):
-        services.application_reject(
+        application_reject(
             vendor=vendor, application_id=second.public_id, actor=manager, reason="Not a fit"
         )
     first.refresh_from_db()
@@ -218,11 +223,9 @@ def test_approve_and_reject_record_decision_send_mail_and_events(
     assert len(_events(vendor, "application.approved")) == 1
     assert len(_events(vendor, "application.rejected")) == 1
     with pytest.raises(ValidationError, match="already approved"):
-        services.application_approve(vendor=vendor, application_id=first.public_id, actor=manager)
+        application_approve(vendor=vendor, application_id=first.public_id, actor=manager)
     with pytest.raises(Application.DoesNotExist):
-        services.application_approve(
-            vendor=other_vendor, application_id=first.public_id, actor=manager
-        )
+        application_approve(vendor=other_vendor, application_id=first.public_id, actor=manager)
 
 
 def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
@@ -230,7 +233,7 @@ def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
 ):
     program = ProgramFactory(vendor=vendor, application_mode="invite_only")
     with django_capture_on_commit_callbacks(execute=True):
-        partnership = services.partnership_invite(
+        partnership = partnership_invite(
             vendor=vendor, program_id=program.public_id, email="gina@example.com", actor=manager
         )
     assert partnership.status == Partnership.Status.APPROVED
@@ -238,7 +241,7 @@ def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
     assert mail.outbox[-1].to == ["gina@example.com"]
     assert partnership.referral_code in mail.outbox[-1].body
     with pytest.raises(ValidationError, match="already in the program"):
-        services.partnership_invite(
+        partnership_invite(
             vendor=vendor, program_id=program.public_id, email="gina@example.com", actor=manager
         )
 
@@ -246,7 +249,7 @@ def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
 def test_invite_into_another_vendors_program_is_refused(vendor, other_vendor, manager):
     theirs = ProgramFactory(vendor=other_vendor)
     with pytest.raises(ValidationError) as excinfo:
-        services.partnership_invite(
+        partnership_invite(
             vendor=vendor, program_id=theirs.public_id, email="h@example.com", actor=manager
         )
     assert "program_id" in excinfo.value.message_dict
@@ -257,7 +260,7 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
     partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
     theirs = PartnerPersonaFactory(vendor=other_vendor)
     with pytest.raises(ValidationError) as excinfo:
-        services.partnership_update(
+        partnership_update(
             vendor=vendor,
             partnership_id=partnership.public_id,
             actor=manager,
@@ -265,7 +268,7 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
         )
     assert "persona_id" in excinfo.value.message_dict
     mine = PartnerPersonaFactory(vendor=vendor)
-    updated = services.partnership_update(
+    updated = partnership_update(
         vendor=vendor,
         partnership_id=partnership.public_id,
         actor=manager,
@@ -279,7 +282,7 @@ def test_manager_suspending_a_partnership_is_audited(vendor, manager):
     from partnerhub.audit.models import AuditEntry
 
     partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
-    services.partnership_update(
+    partnership_update(
         vendor=vendor, partnership_id=partnership.public_id, actor=manager, status="suspended"
     )
     entry = AuditEntry.objects.for_vendor(vendor).get(action="partnership.status_changed")

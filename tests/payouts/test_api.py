@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from payouts import runs
 from payouts.models import Commission, Payout, RevenueEvent
+from payouts.services import runs
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -84,7 +84,7 @@ def test_bulk_reports_per_item_and_keeps_the_valid_ones(vendor, api_client_for, 
     assert data["commissions"] == "pending"
     assert data["batch"].startswith("rvb_")
     assert not Commission.objects.for_vendor(vendor).exists()
-    from payouts.services import revenue_events_settle
+    from payouts.services.revenue import revenue_events_settle
 
     assert revenue_events_settle(vendor=vendor) == 1
     assert list(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [150]
@@ -147,7 +147,7 @@ def test_payout_run_post_answers_202_then_approve_and_mark_paid(vendor, api_clie
     program, partnership = setup
     PartnerPayoutDetailsFactory(vendor=vendor, partner=partnership.partner)
     CustomerFactory(partnership=partnership, external_id="c1")
-    from payouts.services import revenue_events_ingest
+    from payouts.services.revenue import revenue_events_ingest
 
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000, T0)])
     api = api_client_for(vendor)

@@ -11,8 +11,10 @@ from django.utils import timezone
 
 from partnerhub.celery import app
 from partnerhub.webhooks.models import Event
-from payouts import services, tasks
+from payouts import tasks
 from payouts.models import Commission, Customer, RevenueBatch
+from payouts.services.events import commission_data
+from payouts.services.revenue import revenue_events_accept, revenue_events_settle
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -68,15 +70,15 @@ def test_bulk_post_stores_now_and_settle_computes_the_commissions_once(
     batch = RevenueBatch.objects.for_vendor(vendor).get(public_id=body["batch"])
     assert (batch.status, len(batch.event_ids), batch.source) == ("pending", 3, "api")
 
-    assert services.revenue_events_settle(vendor=other_vendor) == 0  # not theirs
-    assert services.revenue_events_settle(vendor=vendor) == 3
+    assert revenue_events_settle(vendor=other_vendor) == 0  # not theirs
+    assert revenue_events_settle(vendor=vendor) == 3
     # 15% of 100.00 = 15.00; of 250.00 = 37.50; of 49.99 = 7.4985 → 7.50 (half-even, once)
     assert amounts(vendor) == [1500, 3750, 750]
     created = _events(vendor, "commission.created")
     assert [e.data["amount"] for e in created] == [1500, 3750, 750]
     for commission in Commission.objects.for_vendor(vendor):
         event = next(e for e in created if e.data["id"] == commission.public_id)
-        assert event.data == services.commission_data(commission)
+        assert event.data == commission_data(commission)
     customer = Customer.objects.for_vendor(vendor).get(external_id="c2")
     assert (customer.status, customer.mrr_amount, customer.first_paid_at) == ("active", 4999, T0)
     batch.refresh_from_db()
@@ -84,7 +86,7 @@ def test_bulk_post_stores_now_and_settle_computes_the_commissions_once(
     assert batch.settled_at is not None
 
     # Settling again (a redelivered task, the sweeper) changes nothing.
-    assert services.revenue_events_settle(vendor=vendor) == 0
+    assert revenue_events_settle(vendor=vendor) == 0
     assert amounts(vendor) == [1500, 3750, 750]
     assert len(_events(vendor, "commission.created")) == 3
     # A resend of the same events is all duplicates: no new batch, nothing pending.
@@ -108,14 +110,14 @@ def test_a_refund_in_a_later_bulk_batch_claws_back_exactly_after_settle(
     assert (body["stored"], body["commissions"]) == (1, "pending")
     assert _pending(vendor) == 2
 
-    assert services.revenue_events_settle(vendor=vendor) == 2
+    assert revenue_events_settle(vendor=vendor) == 2
     # 15% of 49.99 = 7.4985 → 750; refund of 10.00: 750 x 1000 / 4999 = 150.03 → -150
     assert amounts(vendor) == [750, -150]
     clawback = Commission.objects.for_vendor(vendor).get(kind="clawback")
     assert clawback.reverses == Commission.objects.for_vendor(vendor).get(kind="percent")
     assert [e.data["amount"] for e in _events(vendor, "commission.reversed")] == [-150]
     assert _pending(vendor) == 0
-    assert services.revenue_events_settle(vendor=vendor) == 0
+    assert revenue_events_settle(vendor=vendor) == 0
     assert amounts(vendor) == [750, -150]
 
 
@@ -136,7 +138,7 @@ def test_a_single_create_while_a_bulk_batch_is_pending_settles_that_batch_first(
     assert _pending(vendor) == 0
     batches = RevenueBatch.objects.for_vendor(vendor).order_by("id")
     assert [(b.status, len(b.event_ids)) for b in batches] == [("settled", 2), ("settled", 1)]
-    assert services.revenue_events_settle(vendor=vendor) == 0
+    assert revenue_events_settle(vendor=vendor) == 0
     assert len(_events(vendor, "commission.created")) == 2
     assert len(_events(vendor, "commission.reversed")) == 1
 
@@ -149,13 +151,13 @@ def test_a_failed_settlement_leaves_the_batches_pending(vendor, agency, api_clie
 
     def settle_then_crash() -> None:
         with transaction.atomic():
-            assert services.revenue_events_settle(vendor=vendor) == 1
+            assert revenue_events_settle(vendor=vendor) == 1
             raise RuntimeError("worker killed before its commit")
 
     with pytest.raises(RuntimeError):
         settle_then_crash()
     assert (_pending(vendor), amounts(vendor)) == (1, [])
-    assert services.revenue_events_settle(vendor=vendor) == 1
+    assert revenue_events_settle(vendor=vendor) == 1
     assert amounts(vendor) == [1500]
 
 
@@ -172,19 +174,19 @@ def test_accepting_and_settling_take_a_bounded_number_of_queries(
         items = [invoice(f"{tag}-{i}", f"k{i % 30}", 1000 + i, when) for i in range(size)]
         # Known events, customers, events + batch (one statement), the savepoint pair.
         with django_assert_max_num_queries(5):
-            report, batch = services.revenue_events_accept(vendor=vendor, items=items)
+            report, batch = revenue_events_accept(vendor=vendor, items=items)
         assert report.count("stored") == size
         assert batch.startswith("rvb_")
     for i in range(3):
-        services.revenue_events_accept(
+        revenue_events_accept(
             vendor=vendor, items=[refund(f"r-{i}", f"k{i}", 100, of=f"small-{i}")]
         )
     with django_assert_max_num_queries(12):
-        created = services.revenue_events_settle(vendor=vendor)
+        created = revenue_events_settle(vendor=vendor)
     assert created == 310 + 3
     # The vendor, the lock, the claim (and the test's savepoint pair): nothing pending.
     with django_assert_max_num_queries(5):
-        assert services.revenue_events_settle(vendor=vendor) == 0
+        assert revenue_events_settle(vendor=vendor) == 0
 
 
 @pytest.mark.django_db
@@ -258,7 +260,7 @@ def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_ba
     def worker() -> None:
         try:
             with vendor_scope(vendor), transaction.atomic():
-                assert services.revenue_events_settle(vendor=vendor) == 1
+                assert revenue_events_settle(vendor=vendor) == 1
                 claimed.set()
                 release.wait(10)
                 time.sleep(0.5)  # the refund is waiting on the settlement lock by now
@@ -292,12 +294,12 @@ def test_settling_at_most_n_batches_takes_the_oldest_and_leaves_the_rest_pending
     third = _post(api, [invoice("in-4", "c0", 3000)])["batch"]
 
     # 15% of 100.00 = 15.00; of 20.00 = 3.00; of 49.99 = 7.4985 → 7.50
-    assert services.revenue_events_settle(vendor=vendor, max_batches=2) == 3
+    assert revenue_events_settle(vendor=vendor, max_batches=2) == 3
     assert amounts(vendor) == [1500, 300, 750]
     statuses = dict(RevenueBatch.objects.for_vendor(vendor).values_list("public_id", "status"))
     assert statuses == {first: "settled", second: "settled", third: "pending"}
     # 15% of 30.00 = 4.50
-    assert services.revenue_events_settle(vendor=vendor, max_batches=2) == 1
+    assert revenue_events_settle(vendor=vendor, max_batches=2) == 1
     assert amounts(vendor) == [1500, 300, 750, 450]
     assert _pending(vendor) == 0
 

@@ -11,8 +11,9 @@ import pytest
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event
-from payouts import selectors, services
+from payouts import selectors
 from payouts.models import Customer
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     BillingIntegrationFactory,
     CommissionPlanFactory,
@@ -33,7 +34,7 @@ def partnership(vendor):
     partnership = PartnershipFactory(program=program)
     CustomerFactory(partnership=partnership, external_id="c0")
     CustomerFactory(partnership=partnership, external_id="c1")
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("in-0", "c0", 4999), invoice("in-1", "c1", 10000)]
     )
     return partnership
@@ -91,13 +92,13 @@ def test_an_invoice_after_the_churn_makes_the_customer_paying_again_a_late_one_d
     api = api_client_for(vendor)
     assert _churn(api, vendor, "c1", at=(T0 + dt.timedelta(days=40)).isoformat()).status_code == 200
     # The last invoice of before the churn arrives late: history, still churned.
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("in-late", "c1", 10000, T0 + dt.timedelta(days=31))]
     )
     assert _customer(vendor, "c1").status == "churned"
     assert selectors.partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999
     # It subscribes again: a new invoice after the churn, at a new price.
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("in-back", "c1", 12000, T0 + dt.timedelta(days=70))]
     )
     customer = _customer(vendor, "c1")

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from payouts import services
 from payouts.models import Commission, RevenueEvent
+from payouts.services.events import commission_data
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -31,10 +32,10 @@ def test_same_10000_events_twice_bulk_then_one_by_one_store_each_once(vendor, ot
         for n in range(10_000)
     ]
     for start in range(0, 10_000, 1000):
-        report = services.revenue_events_ingest(vendor=vendor, items=items[start : start + 1000])
+        report = revenue_events_ingest(vendor=vendor, items=items[start : start + 1000])
         assert report.count("stored") == 1000
     for item in items:
-        report = services.revenue_events_ingest(vendor=vendor, items=[item])
+        report = revenue_events_ingest(vendor=vendor, items=[item])
         assert report.results[0].outcome == "duplicate"
     assert RevenueEvent.objects.for_vendor(vendor).count() == 10_000
     commissions = Commission.objects.for_vendor(vendor)
@@ -66,7 +67,7 @@ def test_bad_items_are_refused_with_a_reason_and_valid_ones_kept(vendor, other_v
         invoice("ok-2", "known", 2000),
         invoice("ok-1", "known", 1000),  # a duplicate within the request
     ]
-    report = services.revenue_events_ingest(vendor=vendor, items=items)
+    report = revenue_events_ingest(vendor=vendor, items=items)
     got = [(r.outcome, r.field) for r in report.results]
     assert got == [
         ("stored", ""),
@@ -94,7 +95,7 @@ def test_more_than_1000_items_are_refused_as_a_whole(vendor):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):
-        services.revenue_events_ingest(vendor=vendor, items=[{}] * 1001)
+        revenue_events_ingest(vendor=vendor, items=[{}] * 1001)
 
 
 def test_bulk_ingestion_takes_the_same_queries_for_10_or_300_events(
@@ -112,10 +113,10 @@ def test_bulk_ingestion_takes_the_same_queries_for_10_or_300_events(
     for size, tag in ((10, "small"), (300, "large")):
         items = [invoice(f"{tag}-{i}", f"c{i % 30}", 1000 + i, when) for i in range(size)]
         with django_assert_max_num_queries(14):
-            report = services.revenue_events_ingest(vendor=vendor, items=items)
+            report = revenue_events_ingest(vendor=vendor, items=items)
         assert report.count("stored") == size
     with django_assert_max_num_queries(14):
-        services.revenue_events_ingest(
+        revenue_events_ingest(
             vendor=vendor,
             items=[{**refund("r-1", "c3", 500, of="small-3"), "occurred_at": when.isoformat()}],
         )
@@ -125,7 +126,7 @@ def test_bulk_ingestion_takes_the_same_queries_for_10_or_300_events(
     ):
         kind = "commission.reversed" if commission.kind == "clawback" else "commission.created"
         event = Event.objects.for_vendor(vendor).get(type=kind, data__id=commission.public_id)
-        assert event.data == services.commission_data(commission)
+        assert event.data == commission_data(commission)
 
 
 def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_either_id(vendor):
@@ -138,7 +139,7 @@ def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_e
     ann = CustomerFactory(partnership=partnership, external_id="ann")
     CustomerFactory(partnership=partnership, external_id="bob")
     CustomerFactory(vendor=vendor, partnership=None, external_id="solo")  # any currency
-    first = services.revenue_events_ingest(
+    first = revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice(
@@ -161,7 +162,7 @@ def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_e
         refund("r-same-request", "ann", 100, of="inv-2"),
         refund("r-2", "ann", 4000, of="inv-1"),
     ]
-    report = services.revenue_events_ingest(vendor=vendor, items=items)
+    report = revenue_events_ingest(vendor=vendor, items=items)
     got = [(r.outcome, r.field) for r in report.results]
     assert got == [
         ("refused", "refunds"),
@@ -183,9 +184,7 @@ def test_refunds_are_checked_against_the_stored_invoice_and_customers_found_by_e
         -900,
         -600,
     ]
-    again = services.revenue_events_ingest(
-        vendor=vendor, items=[refund("r-1", "ann", 6000, "inv-1")]
-    )
+    again = revenue_events_ingest(vendor=vendor, items=[refund("r-1", "ann", 6000, "inv-1")])
     assert (again.results[0].outcome, again.results[0].id) == ("duplicate", r1.public_id)
 
 
@@ -201,12 +200,10 @@ def test_a_customer_shows_its_first_invoice_date_and_the_mrr_of_its_latest_invoi
     bob = CustomerFactory(partnership=partnership, external_id="bob")
     other = CustomerFactory(vendor=other_vendor, partnership=None, external_id="ann")
     day = dt.timedelta(days=1)
-    services.revenue_events_ingest(
-        vendor=vendor, items=[invoice("a-mar", "ann", 3000, T0 + 60 * day)]
-    )
+    revenue_events_ingest(vendor=vendor, items=[invoice("a-mar", "ann", 3000, T0 + 60 * day)])
     ann.refresh_from_db()
     assert (ann.status, ann.first_paid_at, ann.mrr_amount) == ("active", T0 + 60 * day, 3000)
-    report = services.revenue_events_ingest(
+    report = revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice("a-jan", "ann", 1000, T0),  # earlier than the stored one
@@ -226,11 +223,11 @@ def test_a_customer_shows_its_first_invoice_date_and_the_mrr_of_its_latest_invoi
     ann.refresh_from_db()
     assert (ann.first_paid_at, ann.mrr_amount, ann.mrr_currency) == (T0, 1000, "USD")
     # Two invoices at the same moment: the one stored last sets the MRR.
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice("a-may-1", "ann", 4000, T0 + 120 * day)],
     )
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice("a-may-2", "ann", 5000, T0 + 120 * day)],
     )

@@ -8,8 +8,9 @@ import pytest
 from django.db import IntegrityError, InternalError, connection, transaction
 from django.utils import timezone
 
-from payouts import services
 from payouts.models import Commission, Customer, LedgerMonth, RevenueEvent
+from payouts.services.commissions import commissions_recompute, commissions_release
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CommissionPlanTierFactory,
@@ -40,7 +41,7 @@ def test_seed_example_pays_15_37_50_and_7_50_every_month(vendor, other_vendor, a
     CustomerFactory(partnership=other, external_id="c0")  # same external id, other vendor
     for month in range(3):
         when = T0 + dt.timedelta(days=31 * month)
-        report = services.revenue_events_ingest(
+        report = revenue_events_ingest(
             vendor=vendor,
             items=[
                 invoice(f"in-{month}-a", "c0", 10000, when),
@@ -57,10 +58,8 @@ def test_seed_example_pays_15_37_50_and_7_50_every_month(vendor, other_vendor, a
 
 def test_refund_of_half_an_invoice_reverses_half_its_commission(vendor, agency):
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 25000)])
-    report = services.revenue_events_ingest(
-        vendor=vendor, items=[refund("rf-1", "c0", 12500, of="in-1")]
-    )
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 25000)])
+    report = revenue_events_ingest(vendor=vendor, items=[refund("rf-1", "c0", 12500, of="in-1")])
     assert report.results[0].outcome == "stored"
     original = Commission.objects.for_vendor(vendor).get(kind="percent")
     clawback = Commission.objects.for_vendor(vendor).get(kind="clawback")
@@ -72,11 +71,9 @@ def test_refund_of_half_an_invoice_reverses_half_its_commission(vendor, agency):
 
 def test_refunds_in_parts_reverse_the_commission_to_the_cent(vendor, agency):
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 4999)])  # 750
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 4999)])  # 750
     for i, part in enumerate([1000, 1000, 2999]):
-        services.revenue_events_ingest(
-            vendor=vendor, items=[refund(f"rf-{i}", "c0", part, of="in-1")]
-        )
+        revenue_events_ingest(vendor=vendor, items=[refund(f"rf-{i}", "c0", part, of="in-1")])
     # cumulative: 750*1000/4999=150.03→150, 750*2000/4999=300.06→300, 750 → parts 150,150,450
     assert amounts(vendor, kind="clawback") == [-150, -150, -450]
     # reversed in full before payment: the pair cancels out, both reversed
@@ -87,10 +84,8 @@ def test_refunds_in_parts_reverse_the_commission_to_the_cent(vendor, agency):
 
 def test_refund_beyond_the_invoice_is_refused(vendor, agency):
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 1000)])
-    report = services.revenue_events_ingest(
-        vendor=vendor, items=[refund("rf-1", "c0", 1001, of="in-1")]
-    )
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 1000)])
+    report = revenue_events_ingest(vendor=vendor, items=[refund("rf-1", "c0", 1001, of="in-1")])
     assert report.results[0].outcome == "refused"
     assert report.results[0].field == "amount"
 
@@ -105,11 +100,11 @@ def test_stage_tier_pays_a_higher_rate_from_investment_on(vendor, agency):
     CommissionPlanTierFactory(plan=plan, from_stage="investment", rate="0.200000")
     CommissionPlanTierFactory(plan=plan, from_stage="devotion", rate="0.250000")
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
     _set_stage(agency, "devotion")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c0", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c0", 10000)])
     _set_stage(agency, "investment")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c0", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c0", 10000)])
     assert amounts(vendor) == [1500, 2500, 2000]
 
 
@@ -122,7 +117,7 @@ def test_recurring_for_n_months_then_stops_and_bounty_once_per_customer(vendor, 
     )
     _customers(agency, 1)
     items = [invoice(f"in-{m}", "c0", 10000, T0 + dt.timedelta(days=31 * m)) for m in range(4)]
-    services.revenue_events_ingest(vendor=vendor, items=items)
+    revenue_events_ingest(vendor=vendor, items=items)
     assert amounts(vendor, kind="percent") == [1500, 1500]
     assert amounts(vendor, kind="bounty") == [5000]
 
@@ -135,10 +130,10 @@ def test_a_backdated_first_invoice_does_not_pay_a_second_bounty(vendor, agency):
         program=agency.program, kind="bounty_customer", rate=0, bounty_amount=5000
     )
     _customers(agency, 1)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("feb", "c0", 10000, T0 + dt.timedelta(days=31))]
     )
-    report = services.revenue_events_ingest(vendor=vendor, items=[invoice("jan", "c0", 10000)])
+    report = revenue_events_ingest(vendor=vendor, items=[invoice("jan", "c0", 10000)])
     assert report.results[0].outcome == "stored"
     assert amounts(vendor, kind="bounty") == [5000]
     assert amounts(vendor, kind="percent") == [1500, 1500]
@@ -150,8 +145,8 @@ def test_cap_per_customer_limits_the_total(vendor, agency):
     plan.save()
     _customers(agency, 1)
     items = [invoice(f"in-{m}", "c0", 10000, T0 + dt.timedelta(days=31 * m)) for m in range(4)]
-    services.revenue_events_ingest(vendor=vendor, items=items[:2])
-    services.revenue_events_ingest(vendor=vendor, items=items[2:])
+    revenue_events_ingest(vendor=vendor, items=items[:2])
+    revenue_events_ingest(vendor=vendor, items=items[2:])
     assert amounts(vendor) == [1500, 1500, 1000]
 
 
@@ -178,9 +173,7 @@ def _month(customer: str, amount: int, n: int, tag: str = "in", month: int = 0) 
 
 def test_uncapped_plan_pays_every_invoice_of_a_month_in_full(vendor, agency):
     _customers(agency, 2)
-    services.revenue_events_ingest(
-        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 4999, 3)
-    )
+    revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 4999, 3))
     # 15 % of 100.00 = 15.00 each; of 49.99 = 7.4985 -> 7.50 (half-even, once per event)
     assert _by_customer(vendor) == {
         ("c0", "percent"): [1500, 1500, 1500, 1500],
@@ -195,9 +188,7 @@ def test_cap_reached_mid_month_pays_the_rest_of_the_cap_then_nothing(vendor, age
     plan.cap_per_customer_amount = 4000
     plan.save()
     _customers(agency, 2)
-    services.revenue_events_ingest(
-        vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 20000, 1)
-    )
+    revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 4) + _month("c1", 20000, 1))
     assert _by_customer(vendor) == {
         ("c0", "percent"): [1500, 1500, 1000],
         ("c1", "percent"): [3000],  # the cap is per customer
@@ -217,14 +208,12 @@ def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, 
     reseller = PartnershipFactory(program=program, persona=persona)
     CustomerFactory(partnership=agency, external_id="a")
     CustomerFactory(partnership=reseller, external_id="b")
-    services.revenue_events_ingest(
-        vendor=vendor, items=_month("a", 10000, 4) + _month("b", 10000, 4)
-    )
+    revenue_events_ingest(vendor=vendor, items=_month("a", 10000, 4) + _month("b", 10000, 4))
     assert not Commission.objects.for_vendor(vendor).exists()
     CommissionPlanFactory(program=program, rate="0.150000", cap_per_customer_amount=4000)
     CommissionPlanFactory(program=program, persona=persona, rate="0.300000")
     CommissionPlanFactory(program=program, kind="bounty_customer", rate=0, bounty_amount=5000)
-    assert services.commissions_recompute(vendor=vendor) == 3 + 4 + 2
+    assert commissions_recompute(vendor=vendor) == 3 + 4 + 2
     assert _by_customer(vendor) == {
         ("a", "percent"): [1500, 1500, 1000],
         ("a", "bounty"): [5000],
@@ -234,7 +223,7 @@ def test_capped_and_uncapped_plans_in_one_month_computed_after_the_fact(vendor, 
     # The monthly rollup counts each commission once (percent and bounty rows are two
     # inserts of one statement): 15+15+10 + 4 x 30 + 2 x 50.
     assert LedgerMonth.objects.for_vendor(vendor).get().commission_amount == 26000
-    assert services.commissions_recompute(vendor=vendor) == 0  # re-run safe
+    assert commissions_recompute(vendor=vendor) == 0  # re-run safe
 
 
 def test_tiers_and_durations_apply_per_plan_in_one_statement(vendor, agency):
@@ -250,7 +239,7 @@ def test_tiers_and_durations_apply_per_plan_in_one_statement(vendor, agency):
     _set_stage(reseller, "investment")
     CustomerFactory(partnership=agency, external_id="a")
     CustomerFactory(partnership=reseller, external_id="b")
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice(f"in-{c}-{m}", c, 10000, T0 + dt.timedelta(days=31 * m))
@@ -261,7 +250,7 @@ def test_tiers_and_durations_apply_per_plan_in_one_statement(vendor, agency):
     CommissionPlanFactory(program=program, rate="0.150000", duration_months=1)
     tiered = CommissionPlanFactory(program=program, persona=persona, rate="0.200000")
     CommissionPlanTierFactory(plan=tiered, from_stage="investment", rate="0.250000")
-    services.commissions_recompute(vendor=vendor)
+    commissions_recompute(vendor=vendor)
     # a: first paid Jan 5 12:00, so Feb 5 12:00 is past the one month; b: 25 % each month
     assert _by_customer(vendor) == {
         ("a", "percent"): [1500],
@@ -276,19 +265,19 @@ def test_refunds_after_the_cap_free_room_under_it(vendor, agency):
     plan.cap_per_customer_amount = 4000
     plan.save()
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 3))  # 15+15+10
-    services.revenue_events_ingest(
+    revenue_events_ingest(vendor=vendor, items=_month("c0", 10000, 3))  # 15+15+10
+    revenue_events_ingest(
         vendor=vendor,
         items=[refund("rf-1", "c0", 5000, of="in-c0-2", when=T0 + dt.timedelta(days=20))],
     )  # half of the third invoice: -5.00 (half of its 10.00); 35.00 earned
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=_month("c0", 10000, 2, tag="feb", month=1)
     )  # 40.00 - 35.00 = 5.00 left: 5.00, then nothing
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[refund("rf-2", "c0", 10000, of="in-c0-0", when=T0 + dt.timedelta(days=50))],
     )  # the first invoice in full: -15.00; 25.00 earned
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=_month("c0", 10000, 2, tag="mar", month=2)
     )  # 15.00 left: 15.00, then nothing
     assert amounts(vendor, kind="percent") == [1500, 1500, 1000, 500, 1500]
@@ -304,7 +293,7 @@ def test_persona_plan_replaces_the_generic_plan_for_that_persona(vendor, agency)
     other = PartnershipFactory(program=agency.program, persona=persona)
     CustomerFactory(partnership=agency, external_id="a")
     CustomerFactory(partnership=other, external_id="b")
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("in-a", "a", 10000), invoice("in-b", "b", 10000)]
     )
     assert amounts(vendor) == [1500, 3000]
@@ -312,7 +301,7 @@ def test_persona_plan_replaces_the_generic_plan_for_that_persona(vendor, agency)
 
 def test_annual_invoice_counts_as_twelve_months_of_mrr(vendor, agency):
     _customers(agency, 1)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice("in-1", "c0", 120000, period_start="2026-01-01", period_end="2027-01-01")],
     )
@@ -323,7 +312,7 @@ def test_annual_invoice_counts_as_twelve_months_of_mrr(vendor, agency):
 
 def test_the_database_refuses_to_change_or_delete_a_commission(vendor, agency):
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
     commission = Commission.objects.for_vendor(vendor).get()
     for change in (
         lambda: Commission.objects.for_vendor(vendor).update(amount=1),
@@ -340,7 +329,7 @@ def test_one_bad_row_refuses_the_whole_status_move_statement(vendor, agency):
     """The guard checks a statement as a whole: one forbidden move (pending → paid) among
     allowed ones (pending → available) writes nothing, with the row-by-row guard's message."""
     _customers(agency, 2)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("in-1", "c0", 10000), invoice("in-2", "c1", 20000)]
     )
     first, second = Commission.objects.for_vendor(vendor).order_by("id")
@@ -379,8 +368,8 @@ def test_commission_status_moves_are_audited(vendor, agency):
     from partnerhub.audit.models import AuditEntry
 
     _customers(agency, 1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
-    moved = services.commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31))
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c0", 10000)])
+    moved = commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31))
     assert moved == 1
     commission = Commission.objects.for_vendor(vendor).get()
     assert commission.status == "available"
@@ -397,10 +386,10 @@ def test_a_release_batch_is_one_audit_row_that_still_answers_per_commission(vend
     from payouts.selectors import commission_history
 
     _customers(agency, 3)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice(f"in-{i}", f"c{i}", 10000) for i in range(3)]
     )
-    assert services.commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31)) == 3
+    assert commissions_release(vendor=vendor, now=T0 + dt.timedelta(days=31)) == 3
     assert (
         AuditEntry.objects.for_vendor(vendor).filter(action="commission.status_changed").count()
         == 1
@@ -416,7 +405,7 @@ def test_the_database_refuses_to_pay_a_pending_commission_before_its_hold_is_ove
     from payouts.models import Payout, PayoutRun
 
     _customers(agency, 1)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice("in-1", "c0", 10000, timezone.now() - dt.timedelta(days=1))],
     )

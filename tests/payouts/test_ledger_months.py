@@ -13,11 +13,10 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from partnerhub.dashboard.selectors import home_figures
 from partnerhub.tenancy.context import vendor_scope
 from partnerhub.tenancy.services import vendor_update
-from payouts import services
 from payouts.models import Commission, LedgerMonth
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -26,6 +25,7 @@ from tests.factories import (
     VendorFactory,
 )
 from tests.payouts.helpers import T0, invoice, refund
+from web.selectors import home_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -51,7 +51,7 @@ def sums(vendor) -> dict[tuple[dt.date, str], tuple[int, int]]:
 
 
 def _ingest(vendor, *items) -> None:
-    report = services.revenue_events_ingest(vendor=vendor, items=list(items))
+    report = revenue_events_ingest(vendor=vendor, items=list(items))
     assert [r.outcome for r in report.results] == ["stored"] * len(items)
 
 

@@ -11,8 +11,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from payouts import runs, services
 from payouts.models import Commission, Payout
+from payouts.services import runs
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -117,9 +118,9 @@ def test_ledger_and_payouts_match_an_independent_calculation(rates, currency, th
             if c:
                 expected[ptn].append(c)
 
-    report = services.revenue_events_ingest(vendor=vendor, items=invoice_items)
+    report = revenue_events_ingest(vendor=vendor, items=invoice_items)
     assert report.count("refused") == sum(1 for d in data if not d[2])
-    refunds = services.revenue_events_ingest(vendor=vendor, items=refund_items)
+    refunds = revenue_events_ingest(vendor=vendor, items=refund_items)
     assert refunds.count("stored") == len(refund_items)
 
     ledger = Commission.objects.for_vendor(vendor)

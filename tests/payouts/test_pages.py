@@ -10,8 +10,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from payouts import runs, services
 from payouts.models import Payout, PayoutRun, RevenueEvent
+from payouts.services import runs
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -66,7 +67,7 @@ def test_csv_upload_without_required_columns_shows_the_error_next_to_the_field(
 def test_customer_and_commission_lists_are_bounded_in_queries(
     vendor, other_vendor, viewer, client_for, world, django_assert_max_num_queries
 ):
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice(f"in-{i}", "c1", 1000, T0 + dt.timedelta(days=i)) for i in range(30)],
     )
@@ -86,7 +87,7 @@ def test_run_page_approve_needs_confirmation_then_mark_paid_and_export(
     program, partnership = world
     PartnerPayoutDetailsFactory(vendor=vendor, partner=partnership.partner, method="paypal",
                                 paypal_email="pay@pixel.example")  # fmt: skip
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
     client = client_for(admin)
     response = client.post(
         "/app/acme/payout-runs/", {"program": program.public_id, "period": "2026-01"}
@@ -116,7 +117,7 @@ def test_run_page_approve_needs_confirmation_then_mark_paid_and_export(
 
 def test_held_payout_shows_its_reason(vendor, admin, client_for, world):
     program, _ = world
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     page = client_for(admin).get(f"/app/acme/payout-runs/{run.public_id}/").content.decode()
@@ -140,7 +141,7 @@ def test_portal_passive_income_shows_mrr_earnings_and_projection(vendor, client_
     _, partnership = world
     link = PartnerUserFactory(partner=partnership.partner)
     now = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 25000, now)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 25000, now)])
     other = PartnershipFactory(program=ProgramFactory(vendor=vendor, name="Hidden program"))
     page = client_for(link.user).get("/portal/income/").content.decode()
     assert "250.00 USD" in page  # attributed MRR
@@ -156,7 +157,7 @@ def test_partner_completes_payout_details_then_the_held_payout_can_be_approved(
 ):
     program, partnership = world
     link = PartnerUserFactory(partner=partnership.partner)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     payout = Payout.objects.for_vendor(vendor).get()
@@ -186,7 +187,7 @@ def test_admin_pays_an_approved_payout_with_stripe_from_the_dashboard(
     PartnerPayoutDetailsFactory(
         vendor=vendor, partner=partnership.partner, method="stripe", stripe_account_id="acct_9"
     )
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     payout = Payout.objects.for_vendor(vendor).get()
@@ -218,7 +219,7 @@ def test_admin_verifies_a_submitted_tax_form(vendor, admin, viewer, client_for, 
 def test_commission_list_pages_newer_and_older_without_counting_the_ledger(
     vendor, viewer, client_for, world
 ):
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice(f"in-{i}", "c1", 1000 + 100 * i, T0 + dt.timedelta(days=i)) for i in range(51)
@@ -257,7 +258,7 @@ def test_run_page_pages_filters_and_sums_payouts_by_status(
     for name, ext in (("Bright Studio", "c2"), ("Copper Co", "c3")):
         other = PartnershipFactory(program=program, partner__name=name)
         CustomerFactory(partnership=other, external_id=ext)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice("in-1", "c1", 100000),  # 15% = 150.00, Pixel has details: draft
@@ -267,7 +268,7 @@ def test_run_page_pages_filters_and_sums_payouts_by_status(
     )
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
-    monkeypatch.setattr("payouts.views.PAGE_SIZE", 2)
+    monkeypatch.setattr("payouts.views.runs.PAGE_SIZE", 2)
     client = client_for(admin)
     url = f"/app/acme/payout-runs/{run.public_id}/"
     with django_assert_max_num_queries(15):

@@ -14,8 +14,10 @@ from django.core.exceptions import ValidationError
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event
-from payouts import plans, services
 from payouts.models import Commission, CommissionPlan, CommissionPlanTier
+from payouts.services import plans
+from payouts.services.commissions import commissions_recompute
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -255,19 +257,19 @@ def test_editing_a_plan_applies_to_events_computed_after_it_and_keeps_past_commi
 ):
     plan = _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
     plans.commission_plan_update(vendor=vendor, plan_id=plan.public_id, rate="0.20")
     later = T0 + dt.timedelta(days=31)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 9999, later)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 9999, later)])
     # Before: 15% of 100.00 = 15.00. After: 20% of 99.99 = 1999.8 → 2000 (half-even).
     assert amounts(vendor) == [1500, 2000]
     first = Commission.objects.for_vendor(vendor).get(revenue_event__external_id="in-1")
     assert first.rate == Decimal("0.150000")
     # Recomputing the whole vendor creates nothing and changes nothing.
-    assert services.commissions_recompute(vendor=vendor) == 0
+    assert commissions_recompute(vendor=vendor) == 0
     assert amounts(vendor) == [1500, 2000]
     # A refund of half the first invoice reverses half of what it paid (15%), not 20%.
-    services.revenue_events_ingest(vendor=vendor, items=[refund("rf-1", "c1", 5000, of="in-1")])
+    revenue_events_ingest(vendor=vendor, items=[refund("rf-1", "c1", 5000, of="in-1")])
     assert amounts(vendor, kind="clawback") == [-750]
 
 
@@ -284,7 +286,7 @@ def test_stage_tiers_made_by_the_service_pay_the_higher_rate(vendor, program):
         partnership = PartnershipFactory(program=program)
         type(partnership).objects.unscoped().filter(pk=partnership.pk).update(stage=stage)
         CustomerFactory(partnership=partnership, external_id=external_id)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice(f"in-{c}", c, 4999) for c in ("a", "i", "d")],
     )
@@ -295,13 +297,13 @@ def test_stage_tiers_made_by_the_service_pay_the_higher_rate(vendor, program):
 def test_deactivated_plan_pays_nothing_more_but_its_commissions_stay(vendor, program, admin):
     plan = _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
     plans.commission_plan_deactivate(
         vendor=vendor, plan_id=plan.public_id, reason="New pricing", actor=admin
     )
     plans.commission_plan_deactivate(vendor=vendor, plan_id=plan.public_id)  # no-op
     later = T0 + dt.timedelta(days=31)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, later)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, later)])
     assert amounts(vendor) == [1500]
     entries = AuditEntry.objects.for_vendor(vendor).filter(action="commission_plan.deactivated")
     assert [(e.before["is_active"], e.after["is_active"], e.reason) for e in entries] == [
@@ -314,16 +316,16 @@ def test_reactivated_plan_pays_again_from_then_on_and_the_audit_says_who_and_why
 ):
     plan = _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
     plans.commission_plan_deactivate(vendor=vendor, plan_id=plan.public_id)
     off_month = T0 + dt.timedelta(days=31)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, off_month)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, off_month)])
     plans.commission_plan_reactivate(
         vendor=vendor, plan_id=plan.public_id, reason="Promo over", actor=admin
     )
     plans.commission_plan_reactivate(vendor=vendor, plan_id=plan.public_id)  # no-op
     on_month = T0 + dt.timedelta(days=62)
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c1", 4999, on_month)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c1", 4999, on_month)])
     # 15% of 100.00 = 1500; nothing for in-2 (plan off); 15% of 49.99 = 7.4985 -> 750.
     assert amounts(vendor) == [1500, 750]
     entries = AuditEntry.objects.for_vendor(vendor).filter(action="commission_plan.reactivated")
@@ -630,7 +632,7 @@ def test_program_currency_is_fixed_once_it_has_revenue_but_free_before(
     assert api.patch(url, {"currency": "USD"}, format="json").status_code == 200
     _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
-    services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
+    revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
     refused = api.patch(url, {"currency": "EUR", "name": "Renamed"}, format="json")
     assert refused.status_code == 400
     assert refused.json()["error"]["field"] == "currency"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from payouts import services
+from payouts.services.revenue import revenue_events_settle
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -53,7 +53,7 @@ def test_a_batch_reads_pending_then_settled_with_its_commissions_per_currency(
     assert (pending["status"], pending["events"], pending["source"]) == ("pending", 3, "api")
     assert (pending["settled_at"], pending["commissions"]) == (None, [])
 
-    services.revenue_events_settle(vendor=vendor)
+    revenue_events_settle(vendor=vendor)
     settled = api.get(f"{BATCHES}/{batch}").json()
     assert settled["status"] == "settled"
     assert settled["settled_at"] is not None
@@ -68,7 +68,7 @@ def test_a_batch_reads_pending_then_settled_with_its_commissions_per_currency(
 def test_batches_list_newest_first_and_filter_by_status(vendor, customers, api_client_for):
     api = api_client_for(vendor)
     first = _post(api, [invoice("in-1", "c0", 10000)])
-    services.revenue_events_settle(vendor=vendor)
+    revenue_events_settle(vendor=vendor)
     second = _post(api, [invoice("in-2", "c0", 2000), invoice("in-3", "c0", 3000)])
 
     page = api.get(BATCHES).json()

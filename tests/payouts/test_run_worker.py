@@ -16,8 +16,8 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
-from payouts import runs
 from payouts.models import Commission, Payout, PayoutRun
+from payouts.services import runs
 from tests.factories import (
     CommissionPlanFactory,
     PartnerPayoutDetailsFactory,

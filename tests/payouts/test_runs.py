@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 
 from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
-from payouts import runs, services
 from payouts.models import Commission, Payout, PayoutRun
+from payouts.services import runs
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -42,7 +43,7 @@ def _partner(program, *, details=True, **details_kw):
 
 def _earn(vendor, partnership, amounts, prefix):
     CustomerFactory(partnership=partnership, external_id=f"{prefix}-cus")
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[invoice(f"{prefix}-{i}", f"{prefix}-cus", a) for i, a in enumerate(amounts)],
     )
@@ -59,7 +60,7 @@ def test_run_pays_each_partnership_the_sum_of_its_available_commissions(
     a, b = _partner(program), _partner(program)
     _earn(vendor, a, [10000, 25000, 4999], "a")  # 1500 + 3750 + 750 = 6000
     _earn(vendor, b, [30000, 30000], "b")  # 4500 + 4500
-    services.revenue_events_ingest(vendor=vendor, items=[refund("b-r", "b-cus", 10000, of="b-0")])
+    revenue_events_ingest(vendor=vendor, items=[refund("b-r", "b-cus", 10000, of="b-0")])
     theirs = ProgramFactory(vendor=other_vendor, hold_period_days=0)
     CommissionPlanFactory(program=theirs)
     _earn(other_vendor, _partner(theirs), [90000], "x")
@@ -130,7 +131,7 @@ def test_sums_below_the_threshold_are_carried_forward_to_the_next_run(vendor, pr
     assert Commission.objects.for_vendor(vendor).get().status == "available"
     release = AuditEntry.objects.for_vendor(vendor).get(target_type="commission_release")
     assert (release.target_id, release.after["count"]) == (first.public_id, 1)
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor, items=[invoice("s-next", "s-cus", 20000, T0 + dt.timedelta(days=31))]
     )
     _run(vendor, program, "2026-02")

@@ -8,7 +8,9 @@ import pytest
 
 from partnerhub.audit.models import AuditEntry
 from partnerhub.webhooks.models import Event
-from payouts import selectors, services
+from payouts import selectors
+from payouts.services.customers import customer_attribute, customer_create
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -28,7 +30,7 @@ def test_journey_metrics_are_keyed_by_partnership_in_one_query_each(
     a, b, idle = (PartnershipFactory(program=program) for _ in range(3))
     for i, ptn in enumerate([a, a, b]):
         CustomerFactory(partnership=ptn, external_id=f"c{i}")
-    services.revenue_events_ingest(
+    revenue_events_ingest(
         vendor=vendor,
         items=[
             invoice("a1", "c0", 10000, T0),
@@ -39,7 +41,7 @@ def test_journey_metrics_are_keyed_by_partnership_in_one_query_each(
     theirs = ProgramFactory(vendor=other_vendor)
     CommissionPlanFactory(program=theirs)
     CustomerFactory(partnership=PartnershipFactory(program=theirs), external_id="x")
-    services.revenue_events_ingest(vendor=other_vendor, items=[invoice("x1", "x", 99999)])
+    revenue_events_ingest(vendor=other_vendor, items=[invoice("x1", "x", 99999)])
 
     with django_assert_num_queries(1):
         paying = selectors.partnership_paying_customers(vendor=vendor)
@@ -63,16 +65,16 @@ def test_journey_metrics_are_keyed_by_partnership_in_one_query_each(
 def test_customer_attribute_keeps_the_first_partnership_unless_replaced(vendor, manager):
     program = ProgramFactory(vendor=vendor)
     first, second = PartnershipFactory(program=program), PartnershipFactory(program=program)
-    customer, created = services.customer_create(vendor=vendor, external_id="new-co")
+    customer, created = customer_create(vendor=vendor, external_id="new-co")
     assert created
     assert Event.objects.for_vendor(vendor).filter(type="customer.created").count() == 1
-    assert services.customer_attribute(
+    assert customer_attribute(
         vendor=vendor, customer=customer, partnership=first, method="click", ref="clk_1"
     )
-    assert not services.customer_attribute(
+    assert not customer_attribute(
         vendor=vendor, customer=customer, partnership=second, method="click"
     )
-    assert services.customer_attribute(
+    assert customer_attribute(
         vendor=vendor,
         customer=customer,
         partnership=second,
@@ -90,9 +92,7 @@ def test_customer_attribute_keeps_the_first_partnership_unless_replaced(vendor, 
 def test_attributing_to_another_vendors_partnership_is_refused(vendor, other_vendor):
     from django.core.exceptions import ValidationError
 
-    customer, _ = services.customer_create(vendor=vendor, external_id="c")
+    customer, _ = customer_create(vendor=vendor, external_id="c")
     theirs = PartnershipFactory(program=ProgramFactory(vendor=other_vendor))
     with pytest.raises(ValidationError):
-        services.customer_attribute(
-            vendor=vendor, customer=customer, partnership=theirs, method="deal"
-        )
+        customer_attribute(vendor=vendor, customer=customer, partnership=theirs, method="deal")

@@ -77,7 +77,7 @@ def test_dashboard_request_whose_connection_drops_answers_503_page(
     from django.contrib.auth import SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
-    from partnerhub.tenancy import views_base
+    from partnerhub.tenancy import pages
 
     member = MembershipFactory(vendor=vendor, role="owner")
     session = SessionStore()
@@ -88,7 +88,7 @@ def test_dashboard_request_whose_connection_drops_answers_503_page(
     cookies = {"sessionid": session.session_key}
 
     armed = {"on": True}
-    original = views_base.VendorDashboardView.dispatch
+    original = pages.VendorDashboardView.dispatch
 
     def dispatch(self, request, *args, **kwargs):
         if armed["on"]:
@@ -96,7 +96,7 @@ def test_dashboard_request_whose_connection_drops_answers_503_page(
             _terminate_own_backend()
         return original(self, request, *args, **kwargs)
 
-    monkeypatch.setattr(views_base.VendorDashboardView, "dispatch", dispatch)
+    monkeypatch.setattr(pages.VendorDashboardView, "dispatch", dispatch)
     url = f"{live_server.url}/app/{vendor.slug}/"
 
     dropped = requests.get(url, cookies=cookies, timeout=10, allow_redirects=False)

@@ -11,8 +11,9 @@ import pytest
 from django.db import connections, transaction
 
 from partnerhub.tenancy.context import vendor_scope
-from payouts import ledger, runs, services
 from payouts.models import Commission, PayoutRun
+from payouts.services import ledger, runs
+from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,
@@ -33,7 +34,7 @@ def test_refund_during_a_payout_run_chunk_is_not_a_server_error(
     ptn = PartnershipFactory(program=program)
     customer = CustomerFactory(partnership=ptn, external_id="cust-1")
     with vendor_scope(vendor):
-        services.revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "cust-1", 10000)])
+        revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "cust-1", 10000)])
         ledger.commissions_release(vendor_id=vendor.pk, now=T0 + dt.timedelta(days=1))
     assert sorted(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [
         500,

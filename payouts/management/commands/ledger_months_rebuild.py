@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.rls import rls_bypass
-from payouts.ledger_months import ledger_months_rebuild
+from payouts.services.ledger_months import ledger_months_rebuild
 
 
 class Command(BaseCommand):

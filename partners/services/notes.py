@@ -1,0 +1,89 @@
+"""Notes managers keep on a partnership (issue #7): who wrote what, when. Shown with the stage
+moves in the partnership's timeline, readable by every member, written by managers (dashboard)
+or manager API keys."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import QuerySet
+
+from partnerhub.accounts.models import User
+from partnerhub.api.models import APIKey
+from partnerhub.audit.services import audit_record
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.services import event_record
+from partners.models import Partnership, PartnershipNote
+from partners.services.partners import _actor
+
+NOTE_MAX_CHARS = 5000
+
+
+def note_data(note: PartnershipNote) -> dict[str, Any]:
+    return {
+        "id": note.public_id,
+        "object": "partnership_note",
+        "partnership": note.partnership.public_id,
+        "author": note.author_label,
+        "body": note.body,
+        "created_at": note.created_at.isoformat(),
+    }
+
+
+def partnership_notes(*, vendor: Vendor, partnership: Partnership) -> QuerySet[PartnershipNote]:
+    """A partnership's notes, newest first (the vendor's rows only)."""
+    return (
+        PartnershipNote.objects.for_vendor(vendor)
+        .filter(partnership=partnership)
+        .select_related("partnership")
+        .order_by("-created_at", "-id")
+    )
+
+
+@transaction.atomic
+def partnership_note_add(
+    *,
+    vendor: Vendor,
+    partnership_id: str,
+    body: str,
+    actor: User | None = None,
+    api_key: APIKey | None = None,
+) -> PartnershipNote:
+    """Add a note to one of the vendor's partnerships (another vendor's id: DoesNotExist, so
+    callers answer 404). The text is stripped, required and at most 5,000 characters; the
+    author is the user or the API key. Audited, and announced as ``partnership.note_added``."""
+    text = (body or "").strip()
+    if not text:
+        raise ValidationError({"body": "Write the note first."})
+    if len(text) > NOTE_MAX_CHARS:
+        raise ValidationError(
+            {"body": f"At most {NOTE_MAX_CHARS:,} characters (this note has {len(text):,})."}
+        )
+    partnership = Partnership.objects.for_vendor(vendor).get(public_id=partnership_id)
+    if actor is not None:
+        label = actor.full_name or actor.email
+    elif api_key is not None:
+        label = f"API key {api_key.name}"
+    else:
+        label = "system"
+    note = PartnershipNote.objects.for_vendor(vendor).create(
+        vendor=vendor, partnership=partnership, author=actor, author_label=label[:200], body=text
+    )
+    audit_record(
+        vendor=vendor,
+        actor=actor,
+        actor_label="" if actor else label,
+        action="partnership.note_added",
+        target_type="partnership",
+        target_id=partnership.public_id,
+        after={"note": note.public_id},
+    )
+    event_record(
+        vendor=vendor,
+        type="partnership.note_added",
+        data=note_data(note),
+        **_actor(actor, api_key.public_id if api_key else ""),
+    )
+    return note

@@ -1,0 +1,155 @@
+"""Partnerships a manager makes or changes: invitations into a program and updates of
+persona, join source and status."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from partnerhub.accounts.models import User
+from partnerhub.audit.services import audit_record
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.services import event_record
+from partners.models import Partnership
+from partners.serializers import partnership_data
+from partners.services.partners import (
+    _actor,
+    _send_on_commit,
+    partner_get_or_create,
+    referral_code_new,
+)
+from partners.stages import Stage
+from programs.models import JoinSource, PartnerPersona, Program
+
+
+def _own(model: Any, *, vendor: Vendor, public_id: str | None, field_name: str) -> Any:
+    if not public_id:
+        return None
+    obj = model.objects.for_vendor(vendor).filter(public_id=public_id).first()
+    if obj is None:
+        raise ValidationError({field_name: "Unknown id."})
+    return obj
+
+
+@transaction.atomic
+def partnership_invite(
+    *,
+    vendor: Vendor,
+    program_id: str,
+    email: str,
+    name: str = "",
+    persona_id: str | None = None,
+    join_source_id: str | None = None,
+    actor: User | None,
+    portal_url: str = "",
+    send_email: bool = True,
+    api_key_id: str = "",
+) -> Partnership:
+    """Invite a partner by e-mail into a program: the partnership is approved at once (the
+    vendor chose them) and starts in *recruitment*. A partner already in the program is
+    refused."""
+    program = _own(Program, vendor=vendor, public_id=program_id, field_name="program_id")
+    if program is None:
+        raise ValidationError({"program_id": "Choose a program."})
+    if program.status == Program.Status.ARCHIVED:
+        raise ValidationError({"program_id": "This program is archived."})
+    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field_name="persona_id")
+    join_source = _own(
+        JoinSource, vendor=vendor, public_id=join_source_id, field_name="join_source_id"
+    )
+    partner, _ = partner_get_or_create(email=email, name=name)
+    if Partnership.objects.for_vendor(vendor).filter(program=program, partner=partner).exists():
+        raise ValidationError({"email": "This partner is already in the program."})
+    now = timezone.now()
+    partnership = Partnership.objects.for_vendor(vendor).create(
+        vendor=vendor,
+        program=program,
+        partner=partner,
+        persona=persona,
+        join_source=join_source,
+        referral_code=referral_code_new(vendor=vendor),
+        status=Partnership.Status.APPROVED,
+        stage=Stage.RECRUITMENT,
+        approved_at=now,
+        invited_at=now,
+    )
+    event_record(
+        vendor=vendor,
+        type="partnership.created",
+        data=partnership_data(partnership),
+        **_actor(actor, api_key_id),
+    )
+    if send_email:
+        _send_on_commit(
+            to=partner.email,
+            template="partners/email/invited.txt",
+            context={"partnership": partnership, "program": program, "portal_url": portal_url},
+        )
+    return partnership
+
+
+@transaction.atomic
+def partnership_update(
+    *,
+    vendor: Vendor,
+    partnership_id: str,
+    actor: User | None,
+    api_key_id: str = "",
+    **changes: Any,
+) -> Partnership:
+    """A manager's correction of persona, join source, recruiter or status. Ids are public
+    ids of the same vendor (others are refused as unknown). Stage moves belong to the
+    journey's stage machine and are not accepted here."""
+    partnership = (
+        Partnership.objects.for_vendor(vendor)
+        .select_for_update()
+        .select_related("program", "partner")
+        .get(public_id=partnership_id)
+    )
+    changed = []
+    related = {
+        "persona_id": ("persona", PartnerPersona),
+        "join_source_id": ("join_source", JoinSource),
+        "recruited_by_id": ("recruited_by", Partnership),
+    }
+    for key, (attr, model) in related.items():
+        if key in changes:
+            value = _own(model, vendor=vendor, public_id=changes.pop(key), field_name=key)
+            if value is not None and value.pk == partnership.pk:
+                raise ValidationError({key: "A partnership cannot recruit itself."})
+            setattr(partnership, attr, value)
+            changed.append(attr)
+    if "status" in changes:
+        status = changes.pop("status")
+        if status not in Partnership.Status.values:
+            raise ValidationError({"status": "Unknown status."})
+        if status != partnership.status:
+            audit_record(
+                vendor=vendor,
+                actor=actor,
+                action="partnership.status_changed",
+                target_type="partnership",
+                target_id=partnership.public_id,
+                before={"status": partnership.status},
+                after={"status": status},
+            )
+        if status == Partnership.Status.APPROVED and partnership.approved_at is None:
+            partnership.approved_at = timezone.now()
+        if status == Partnership.Status.ENDED:
+            partnership.ended_at = timezone.now()
+        partnership.status = status
+        changed.append("status")
+    if changes:
+        raise ValidationError({next(iter(changes)): "This field cannot be changed here."})
+    if changed:
+        partnership.save()
+        event_record(
+            vendor=vendor,
+            type="partnership.updated",
+            data={**partnership_data(partnership), "changed": changed},
+            **_actor(actor, api_key_id),
+        )
+    return partnership

@@ -1,0 +1,185 @@
+"""API of commission plans: ``/api/v1/commission-plans`` (list, retrieve, create, partial
+update, ``/{id}/deactivate``, ``/{id}/reactivate``), tiers nested. Admins write (plans are
+money); managers and viewers read. Thin: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import django_filters
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from partnerhub.api.base import VendorViewSet
+from partnerhub.tenancy.models import Role
+from partners.stages import Stage, stage_rank
+from payouts import selectors
+from payouts.models import CommissionPlan, CommissionPlanTier
+from payouts.services import plans
+
+
+def _rate_field(help_text: str, *, required: bool = True) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=7, decimal_places=6, required=required, help_text=help_text
+    )
+
+
+class TierSerializer(serializers.Serializer[Any]):
+    from_stage = serializers.ChoiceField(choices=Stage.choices)
+    rate = _rate_field("Fraction: 0.2 = 20%.")
+
+
+class CommissionPlanOutputSerializer(serializers.ModelSerializer[CommissionPlan]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    program = serializers.CharField(source="program.public_id", read_only=True)
+    persona = serializers.CharField(source="persona.public_id", read_only=True, allow_null=True)
+    currency = serializers.CharField(source="program.currency", read_only=True)
+    tiers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CommissionPlan
+        fields = [
+            "id",
+            "program",
+            "persona",
+            "name",
+            "kind",
+            "currency",
+            "rate",
+            "bounty_amount",
+            "duration_months",
+            "cap_per_customer_amount",
+            "is_active",
+            "tiers",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TierSerializer(many=True))
+    def get_tiers(self, plan: CommissionPlan) -> list[dict[str, Any]]:
+        tiers = sorted(plan.tiers.all(), key=lambda t: stage_rank(t.from_stage))
+        return [{"from_stage": t.from_stage, "rate": str(t.rate)} for t in tiers]
+
+
+class CommissionPlanInputSerializer(serializers.Serializer[Any]):
+    program = serializers.CharField(help_text="The program (`prg_…`); fixed once created.")
+    persona = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, help_text="Only this persona."
+    )
+    name = serializers.CharField(max_length=200)
+    kind = serializers.ChoiceField(choices=CommissionPlan.Kind.choices)
+    rate = _rate_field("Percent plans: fraction of revenue, 0.15 = 15%.", required=False)
+    bounty_amount = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Bounty plans: minor units of the currency."
+    )
+    duration_months = serializers.IntegerField(
+        required=False, allow_null=True, help_text="Percent plans: months; null = lifetime."
+    )
+    cap_per_customer_amount = serializers.IntegerField(required=False, allow_null=True)
+    tiers = TierSerializer(many=True, required=False, help_text="Replaces every tier.")
+
+    def service_fields(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        if "program" in data:
+            data["program_id"] = data.pop("program")
+        if "persona" in data:
+            data["persona_id"] = data.pop("persona") or None
+        return data
+
+
+class DeactivateInputSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class CommissionPlanFilter(django_filters.FilterSet):
+    program = django_filters.CharFilter(field_name="program__public_id", help_text="`prg_…`")
+    kind = django_filters.ChoiceFilter(choices=CommissionPlan.Kind.choices)
+    is_active = django_filters.BooleanFilter()
+
+    class Meta:
+        model = CommissionPlan
+        fields = ["program", "kind", "is_active"]
+
+
+def _label(request: Request) -> str:
+    return f"api key {request.user}"
+
+
+@extend_schema_view(
+    list=extend_schema(responses=CommissionPlanOutputSerializer),
+    retrieve=extend_schema(responses=CommissionPlanOutputSerializer),
+)
+class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet):
+    """Commission plans of the vendor's programs. A change applies to revenue events whose
+    commissions are computed after it; commissions already computed keep their rate."""
+
+    tenant_model = CommissionPlan
+    serializer_class = CommissionPlanOutputSerializer
+    lookup_url_kwarg = "commission_plan_id"
+    filterset_class = CommissionPlanFilter
+    write_role = Role.ADMIN
+
+    def scope_queryset(self, queryset: Any) -> Any:
+        tiers = CommissionPlanTier.objects.for_vendor(self.vendor)
+        return queryset.select_related("program", "persona").prefetch_related(
+            Prefetch("tiers", queryset=tiers)
+        )
+
+    def _render(self, plan: CommissionPlan, code: int = status.HTTP_200_OK) -> Response:
+        fresh = selectors.commission_plan_list(vendor=self.vendor).get(pk=plan.pk)
+        return Response(CommissionPlanOutputSerializer(fresh).data, status=code)
+
+    @extend_schema(
+        request=CommissionPlanInputSerializer, responses={201: CommissionPlanOutputSerializer}
+    )
+    def create(self, request: Request) -> Response:
+        data = CommissionPlanInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = plans.commission_plan_create(
+            vendor=self.vendor, actor_label=_label(request), **data.service_fields()
+        )
+        return self._render(plan, status.HTTP_201_CREATED)
+
+    @extend_schema(request=CommissionPlanInputSerializer, responses=CommissionPlanOutputSerializer)
+    def partial_update(self, request: Request, commission_plan_id: str) -> Response:
+        plan = self.get_object()  # 404 before reading the body
+        data = CommissionPlanInputSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        plan = plans.commission_plan_update(
+            vendor=self.vendor,
+            plan_id=plan.public_id,
+            actor_label=_label(request),
+            **data.service_fields(),
+        )
+        return self._render(plan)
+
+    @extend_schema(request=DeactivateInputSerializer, responses=CommissionPlanOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def deactivate(self, request: Request, commission_plan_id: str) -> Response:
+        """Stop the plan paying for revenue computed from now on (its commissions stay)."""
+        return self._switch(request, plans.commission_plan_deactivate)
+
+    @extend_schema(request=DeactivateInputSerializer, responses=CommissionPlanOutputSerializer)
+    @action(detail=True, methods=["post"])
+    def reactivate(self, request: Request, commission_plan_id: str) -> Response:
+        """Switch a deactivated plan back on for revenue computed from now on. While another
+        active plan of its kind pays the same program and persona, 400 on `kind`."""
+        return self._switch(request, plans.commission_plan_reactivate)
+
+    def _switch(self, request: Request, service: Callable[..., CommissionPlan]) -> Response:
+        plan = self.get_object()  # 404 before reading the body
+        data = DeactivateInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        plan = service(
+            vendor=self.vendor,
+            plan_id=plan.public_id,
+            reason=data.validated_data.get("reason", ""),
+            actor_label=_label(request),
+        )
+        return self._render(plan)
