@@ -34,7 +34,3 @@ def allowed_moves(stage: str, mover: str) -> list[str]:
         return [s for s in STAGE_ORDER if s != stage]
     target = next_stage(stage) if mover == Mover.RULE else previous_stage(stage)
     return [target] if target else []
-
-
-def move_allowed(stage: str, to_stage: str, mover: str) -> bool:
-    return to_stage in allowed_moves(stage, mover)

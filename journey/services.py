@@ -316,16 +316,12 @@ def partnership_evaluate_soon(*, partnership: Partnership) -> None:
 # --- rules ---------------------------------------------------------------------------------
 
 
-def _program(*, vendor: Vendor, program_id: str) -> Program:
-    return Program.objects.for_vendor(vendor).get(public_id=program_id)
-
-
 def stage_rules_dry_run(
     *, vendor: Vendor, program_id: str, rules: Any, as_of: dt.datetime | None = None
 ) -> list[PlannedMove]:
     """Which of the program's partnerships a changed rule set would move now, without saving
     the rules or moving anyone. Invalid rules raise ``ValidationError``."""
-    program = _program(vendor=vendor, program_id=program_id)
+    program = Program.objects.for_vendor(vendor).get(public_id=program_id)
     proposed = RuleSet.with_defaults(rules_validate(rules))
     rule_sets = {**rule_sets_for(vendor=vendor), program.pk: proposed}
     ids = Partnership.objects.for_vendor(vendor).filter(program=program).values("pk")
@@ -344,7 +340,7 @@ def stage_rules_save(
     """Replace the program's own stage rules (stages without one use the defaults), with an
     audit entry (before/after). Invalid rules raise ``ValidationError`` naming the field, and
     nothing is written."""
-    program = _program(vendor=vendor, program_id=program_id)
+    program = Program.objects.for_vendor(vendor).get(public_id=program_id)
     parsed = rules_validate(rules)
     own = StageRule.objects.for_vendor(vendor).filter(program=program)
     before = [{"stage": r.stage, "kind": r.kind, "criteria": r.criteria} for r in own]

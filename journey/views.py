@@ -37,6 +37,7 @@ from journey.services import (
     stage_rules_save,
 )
 from partnerhub.accounts.models import authenticated_user
+from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.pages import VendorDashboardView
 from partners.models import Partnership
 from partners.stages import STAGE_ORDER
@@ -199,12 +200,9 @@ class StageRulesView(VendorDashboardView):
     template_name = "journey/rules.html"
     nav = "journey"
 
-    def _program(self, program_id: str) -> Program:
-        return get_object_or_404(Program.objects.for_vendor(self.vendor), public_id=program_id)
-
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        program = self._program(kwargs["program_id"])
+        program = vendor_object_get(Program, vendor=self.vendor, public_id=kwargs["program_id"])
         if "form" not in context:
             own = StageRule.objects.for_vendor(self.vendor).filter(program=program)
             current = [{"stage": r.stage, "kind": r.kind, "criteria": r.criteria} for r in own]
@@ -216,7 +214,7 @@ class StageRulesView(VendorDashboardView):
         return context
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        program = self._program(kwargs["program_id"])
+        program = vendor_object_get(Program, vendor=self.vendor, public_id=kwargs["program_id"])
         form = StageRulesForm(request.POST)
         context: dict[str, Any] = {"form": form}
         if form.is_valid():

@@ -91,6 +91,9 @@ class TrackingFields(models.Model):
 class Partnership(FSMModelMixin, TrackingFields, TenantModel):
     """One partner in one program of one vendor."""
 
+    # The partner-facing portal reads these rows with ``objects.for_partner(partner)``.
+    PARTNER_FIELD = "partner"
+
     class Status(models.TextChoices):
         APPLIED = "applied", "Applied"
         APPROVED = "approved", "Approved"

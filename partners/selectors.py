@@ -78,8 +78,7 @@ def partnerships_for_partner(*, partner: Partner) -> QuerySet[Partnership]:
     purpose (the partner is the one party entitled to see all of them), narrowed to the
     partner's own rows."""
     return (
-        Partnership.objects.unscoped()
-        .filter(partner=partner)
+        Partnership.objects.for_partner(partner)
         .select_related("vendor", "program", "persona")
         .order_by("vendor__name", "program__name")
     )

@@ -38,6 +38,9 @@ class Customer(TenantModel):
     partnership. ``attribution_method``/``attribution_ref`` say how (e.g. the click or deal
     id); ``attributed_at`` when."""
 
+    # The partner-facing portal reads these rows with ``objects.for_partner(partner)``.
+    PARTNER_FIELD = "partnership__partner"
+
     class Status(models.TextChoices):
         LEAD = "lead", "Not paying yet"
         ACTIVE = "active", "Paying"
@@ -254,6 +257,9 @@ class CommissionStatus(models.TextChoices):
 class Commission(TenantModel):
     """One line of the append-only ledger: what a partnership earned from one revenue event
     under one plan (or, negative, what a refund took back: ``reverses`` points at it)."""
+
+    # The partner-facing portal reads these rows with ``objects.for_partner(partner)``.
+    PARTNER_FIELD = "partnership__partner"
 
     class Kind(models.TextChoices):
         PERCENT = "percent", "Share of revenue"
@@ -502,6 +508,9 @@ class Payout(TenantModel):
     """One payment to one partnership's partner, in one currency, for one run. Its amount is
     the sum of its commissions (set once, never updated)."""
 
+    # The partner-facing portal reads these rows with ``objects.for_partner(partner)``.
+    PARTNER_FIELD = "partnership__partner"
+
     class Provider(models.TextChoices):
         MANUAL = "manual", "Manual (bank / PayPal mass payout)"
         STRIPE = "stripe", "Stripe Connect"
@@ -551,6 +560,9 @@ class Payout(TenantModel):
 class PartnerPayoutDetails(TenantModel):
     """How a vendor pays one partner: method, country, tax form and its status, and the
     partner's own minimum payout. Payouts are held until these are complete."""
+
+    # The partner-facing portal reads these rows with ``objects.for_partner(partner)``.
+    PARTNER_FIELD = "partner"
 
     class Method(models.TextChoices):
         BANK = "bank", "Bank transfer"

@@ -47,7 +47,7 @@ def money_format(amount: int, currency: str) -> str:
     return f"{value:,.{exponent}f} {currency}"
 
 
-# --- metrics for the journey (keyed by partnership id) --------------------------------------
+# --- money per partnership (keyed by partnership id; the journey reads journey_source) -----
 
 
 def partnership_paying_customers(*, vendor: Vendor) -> dict[int, int]:
@@ -84,60 +84,6 @@ def partnership_commissions_earned(
         qs = qs.filter(occurred_at__lt=until)
     rows = qs.values("partnership_id").annotate(total=Sum("amount"))
     return {r["partnership_id"]: r["total"] or 0 for r in rows}
-
-
-def partnership_first_commission_at(*, vendor: Vendor) -> dict[int, dt.datetime]:
-    """When each partnership first earned (activation)."""
-    from django.db.models import Min
-
-    rows = (
-        Commission.objects.for_vendor(vendor)
-        .exclude(kind=Commission.Kind.CLAWBACK)
-        .values("partnership_id")
-        .annotate(first=Min("occurred_at"))
-    )
-    return {r["partnership_id"]: r["first"] for r in rows}
-
-
-def partnership_revenue_months(
-    *, vendor: Vendor, since: dt.datetime | None = None
-) -> dict[int, list[dt.date]]:
-    """The months (first day, ascending) in which each partnership's customers paid."""
-    qs = RevenueEvent.objects.for_vendor(vendor).filter(
-        kind=RevenueEvent.Kind.INVOICE_PAID, partnership__isnull=False
-    )
-    if since:
-        qs = qs.filter(occurred_at__gte=since)
-    rows = (
-        qs.annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
-        .values_list("partnership_id", "month")
-        .distinct()
-        .order_by("partnership_id", "month")
-    )
-    months: dict[int, list[dt.date]] = defaultdict(list)
-    for partnership_id, month in rows:
-        months[partnership_id].append(month.date())
-    return dict(months)
-
-
-def partnership_mrr_by_month(
-    *, vendor: Vendor, since: dt.datetime
-) -> dict[int, dict[dt.date, int]]:
-    """Attributed MRR (sum of invoice MRR) per partnership and month since ``since`` (for
-    "MRR over a threshold for 6 consecutive months")."""
-    rows = (
-        RevenueEvent.objects.for_vendor(vendor)
-        .filter(
-            kind=RevenueEvent.Kind.INVOICE_PAID, partnership__isnull=False, occurred_at__gte=since
-        )
-        .annotate(month=TruncMonth("occurred_at", tzinfo=dt.UTC))
-        .values("partnership_id", "month")
-        .annotate(mrr=Sum("mrr_amount"))
-    )
-    result: dict[int, dict[dt.date, int]] = defaultdict(dict)
-    for r in rows:
-        result[r["partnership_id"]][r["month"].date()] = r["mrr"] or 0
-    return dict(result)
 
 
 # --- lists ----------------------------------------------------------------------------------
@@ -407,11 +353,6 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(day.year + index // 12, index % 12 + 1, 1)
 
 
-def passive_income(*, partnership: Partnership, months: int = 12) -> PassiveIncome:
-    """:func:`passive_income_by_partnership` for one partnership."""
-    return passive_income_by_partnership(partnerships=[partnership], months=months)[partnership.pk]
-
-
 def passive_income_by_partnership(
     *, partnerships: list[Partnership], months: int = 12
 ) -> dict[int, PassiveIncome]:
@@ -424,9 +365,12 @@ def passive_income_by_partnership(
         return {}
     ids = [p.pk for p in partnerships]
     vendor_ids = {p.vendor_id for p in partnerships}
+    (partner_id,) = {p.partner_id for p in partnerships}  # one partner's portal
     today = timezone.now().date().replace(day=1)
     since = _add_months(today, -(months - 1))
-    ledger = Commission.objects.unscoped().filter(vendor_id__in=vendor_ids, partnership_id__in=ids)
+    ledger = Commission.objects.for_partner(partner_id).filter(
+        vendor_id__in=vendor_ids, partnership_id__in=ids
+    )
     by_month: dict[tuple[int, dt.date], int] = defaultdict(int)
     for partnership_id, month, total in (
         ledger.exclude(status=CommissionStatus.REVERSED)
@@ -438,7 +382,7 @@ def passive_income_by_partnership(
     ):
         by_month[(partnership_id, month.date())] += total
     customers: dict[int, list[Customer]] = defaultdict(list)
-    for customer in Customer.objects.unscoped().filter(
+    for customer in Customer.objects.for_partner(partner_id).filter(
         vendor_id__in=vendor_ids, partnership_id__in=ids, status=Customer.Status.ACTIVE
     ):
         customers[customer.partnership_id].append(customer)
@@ -462,7 +406,7 @@ def passive_income_by_partnership(
         )
     }
     unpaid = dict(
-        Payout.objects.unscoped()
+        Payout.objects.for_partner(partner_id)
         .filter(
             vendor_id__in=vendor_ids,
             partnership_id__in=ids,
@@ -581,9 +525,7 @@ def partner_payout_details_by_vendor(
     """The partner's payout details with each of these vendors, in one query (the portal)."""
     return {
         d.vendor_id: d
-        for d in PartnerPayoutDetails.objects.unscoped().filter(
-            vendor_id__in=vendor_ids, partner=partner
-        )
+        for d in PartnerPayoutDetails.objects.for_partner(partner).filter(vendor_id__in=vendor_ids)
     }
 
 

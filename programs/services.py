@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Model
 
+from partnerhub.core.access import vendor_object_get, vendor_object_or_none
 from partnerhub.tenancy.models import Vendor
 from programs.hooks import program_currency_held
 from programs.models import (
@@ -44,18 +45,6 @@ def _save(obj: _M, *, unique_field: str = "", unique_message: str = "") -> _M:
 def _assign(obj: Model, fields: dict[str, Any]) -> None:
     for name, value in fields.items():
         setattr(obj, name, value)
-
-
-def _own(model: type[_M], *, vendor: Vendor, public_id: str | None, field: str) -> _M | None:
-    """The vendor's object with this public id, or a field error (another vendor's id is
-    refused exactly like an unknown one)."""
-    if not public_id:
-        return None
-    manager: Any = model.objects  # type: ignore[attr-defined]
-    obj: _M | None = manager.for_vendor(vendor).filter(public_id=public_id).first()
-    if obj is None:
-        raise ValidationError({field: f"Unknown {field.replace('_id', '').replace('_', ' ')}."})
-    return obj
 
 
 def validate_application_fields(fields: Any) -> None:
@@ -116,7 +105,9 @@ def persona_create(
     *, vendor: Vendor, program_id: str | None = None, **fields: Any
 ) -> PartnerPersona:
     """Create a persona for one program (``program_id``) or for the whole vendor."""
-    program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    program = vendor_object_or_none(
+        Program, vendor=vendor, public_id=program_id, field="program_id"
+    )
     return _save(PartnerPersona(vendor=vendor, program=program, **fields))
 
 
@@ -125,7 +116,9 @@ def persona_update(
     *, vendor: Vendor, persona_id: str, program_id: str | None = None, **fields: Any
 ) -> PartnerPersona:
     persona = PartnerPersona.objects.for_vendor(vendor).get(public_id=persona_id)
-    persona.program = _own(Program, vendor=vendor, public_id=program_id, field="program_id")
+    persona.program = vendor_object_or_none(
+        Program, vendor=vendor, public_id=program_id, field="program_id"
+    )
     _assign(persona, fields)
     return _save(persona)
 
@@ -147,7 +140,9 @@ def persona_rule_create(
     *, vendor: Vendor, persona_id: str, conditions: list[dict[str, Any]], priority: int = 100
 ) -> PersonaRule:
     """Add a rule that suggests the persona when all ``conditions`` hold."""
-    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id")
+    persona = vendor_object_get(
+        PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id"
+    )
     validate_rule_conditions(conditions)
     return _save(
         PersonaRule(vendor=vendor, persona=persona, conditions=conditions, priority=priority)
@@ -176,8 +171,12 @@ def _targets(*, vendor: Vendor, program_id: str | None, persona_id: str | None) 
     """The program and persona an onboarding item is required for (both empty: every
     partnership of the vendor)."""
     return {
-        "program": _own(Program, vendor=vendor, public_id=program_id, field="program_id"),
-        "persona": _own(PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id"),
+        "program": vendor_object_or_none(
+            Program, vendor=vendor, public_id=program_id, field="program_id"
+        ),
+        "persona": vendor_object_or_none(
+            PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id"
+        ),
     }
 
 
@@ -213,7 +212,7 @@ def course_update(
 @transaction.atomic
 def lesson_create(*, vendor: Vendor, course_id: str, title: str, **fields: Any) -> Lesson:
     """Add a lesson to a course; a link lesson needs a URL and a file lesson a file."""
-    course = _own(Course, vendor=vendor, public_id=course_id, field="course_id")
+    course = vendor_object_get(Course, vendor=vendor, public_id=course_id, field="course_id")
     lesson = Lesson(vendor=vendor, course=course, title=title, **fields)
     if lesson.kind == Lesson.Kind.LINK and not lesson.url:
         raise ValidationError({"url": "A link lesson needs a URL."})

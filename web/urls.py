@@ -28,12 +28,12 @@ dashboard_urlpatterns = (
     "dashboard",
 )
 
-# The program page with its referral destination and plans comes first, so it takes the place
-# of the programs app's own edit page (same path, same name).
+# The program's edit page shows its referral destination and plans, so it is composed here;
+# it comes after the programs app's routes so ``programs/new/`` is not read as an id.
 programs_urlpatterns = (
     [
-        path("programs/<str:program_id>/", ProgramFormView.as_view(), name="program_edit"),
         *programs_urls.urlpatterns,
+        path("programs/<str:program_id>/", ProgramFormView.as_view(), name="program_edit"),
     ],
     "programs",
 )

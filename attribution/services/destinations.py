@@ -20,6 +20,7 @@ from django.db import transaction
 
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.models import Vendor
 from partners.models import Partnership, ReferralDestination
 from programs.models import Program
@@ -120,15 +121,6 @@ def referral_destination_get(*, vendor: Vendor, program: Program) -> ReferralDes
     return ReferralDestination.objects.for_vendor(vendor).filter(program=program).first()
 
 
-def _program(vendor: Vendor, program_id: str) -> Program:
-    program = (
-        Program.objects.for_vendor(vendor).select_for_update().filter(public_id=program_id).first()
-    )
-    if program is None:
-        raise ValidationError({"program": "Unknown program."})
-    return program
-
-
 @transaction.atomic
 def referral_destination_set(
     *,
@@ -142,7 +134,9 @@ def referral_destination_set(
 ) -> ReferralDestination:
     """Create or replace the program's destination (validated whole before writing; audited
     as ``referral_destination.updated`` with before/after)."""
-    program = _program(vendor, program_id)
+    program = vendor_object_get(
+        Program, vendor=vendor, public_id=program_id, field="program", lock=True
+    )
     url = clean_website_url(website_url)
     host = urlsplit(url).hostname or ""
     paths = clean_allowed_paths(allowed_paths)
@@ -175,7 +169,9 @@ def referral_destination_remove(
     *, vendor: Vendor, program_id: str, actor: User | None = None, actor_label: str = ""
 ) -> None:
     """Remove the destination: the program's links land on its public program page again."""
-    program = _program(vendor, program_id)
+    program = vendor_object_get(
+        Program, vendor=vendor, public_id=program_id, field="program", lock=True
+    )
     destination = referral_destination_get(vendor=vendor, program=program)
     if destination is None:
         return

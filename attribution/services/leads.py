@@ -9,11 +9,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Lead, Partnership
@@ -104,15 +104,13 @@ def lead_register(
 
 
 def _pending_lead(vendor: Vendor, lead_id: str) -> Lead:
-    lead = (
-        Lead.objects.for_vendor(vendor)
-        .select_for_update()
-        .select_related("partnership__program", "partnership__partner")
-        .filter(public_id=lead_id)
-        .first()
+    lead = vendor_object_get(
+        Lead,
+        vendor=vendor,
+        public_id=lead_id,
+        lock=True,
+        related=("partnership__program", "partnership__partner"),
     )
-    if lead is None:
-        raise Http404("No such lead")
     if lead.status != Lead.Status.PENDING:
         raise ValidationError({"status": f"The lead is already {lead.status}."})
     return lead

@@ -44,6 +44,14 @@ class TenantManager(models.Manager[_M]):
     def unscoped(self) -> TenantQuerySet[_M]:
         return TenantQuerySet(self.model, using=self._db)
 
+    def for_partner(self, partner: Any) -> TenantQuerySet[_M]:
+        """The partner's own rows across vendors (the portal): the one other named scope. The
+        model names the path to its partner in ``PARTNER_FIELD`` (e.g. ``partnership__partner``)."""
+        field = getattr(self.model, "PARTNER_FIELD", None)
+        if field is None:
+            raise TypeError(f"{self.model.__name__} has no partner scope (PARTNER_FIELD)")
+        return self.unscoped().filter(**{field: partner})
+
     def create(self, **kwargs: Any) -> _M:
         # Creating in scope fills in the vendor, and refuses a different one.
         vendor = require_current_vendor()

@@ -6,7 +6,6 @@ from django.db.models import Prefetch, QuerySet
 
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.models import (
-    Event,
     WebhookDelivery,
     WebhookDeliveryAttempt,
     WebhookEndpoint,
@@ -36,7 +35,3 @@ def webhook_delivery_list(
     if status:
         deliveries = deliveries.filter(status=status)
     return deliveries
-
-
-def event_list(*, vendor: Vendor) -> QuerySet[Event]:
-    return Event.objects.for_vendor(vendor)

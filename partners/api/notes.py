@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -15,6 +14,7 @@ from rest_framework.response import Response
 from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.base import VendorGenericAPIView
 from partnerhub.api.pagination import CursorPagination
+from partnerhub.core.access import vendor_object_get
 from partners.models import Partnership, PartnershipNote
 from partners.services.notes import NOTE_MAX_CHARS, partnership_note_add
 
@@ -51,8 +51,8 @@ class PartnershipNotesApi(VendorGenericAPIView):
         )
 
     def _partnership(self) -> Partnership:
-        return get_object_or_404(
-            Partnership.objects.for_vendor(self.vendor), public_id=self.kwargs["partnership_id"]
+        return vendor_object_get(
+            Partnership, vendor=self.vendor, public_id=self.kwargs["partnership_id"]
         )
 
     @extend_schema(operation_id="partnership_notes_list", responses=NoteOutputSerializer(many=True))

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.core.access import vendor_object_or_none
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.hooks import partnership_may_move
@@ -32,7 +33,7 @@ from partners.services.partners import (
     partner_get_or_create,
     referral_code_new,
 )
-from partners.services.partnerships import _own, partnership_update
+from partners.services.partnerships import partnership_update
 from partners.stages import Stage
 from programs.models import JoinSource, Program
 from programs.selectors import join_source_resolve, persona_suggest
@@ -448,7 +449,9 @@ def application_correct_join_source(
 ) -> Application:
     """A manager corrects the recorded join source, on the application and its partnership."""
     application = Application.objects.for_vendor(vendor).get(public_id=application_id)
-    source = _own(JoinSource, vendor=vendor, public_id=join_source_id, field_name="join_source_id")
+    source = vendor_object_or_none(
+        JoinSource, vendor=vendor, public_id=join_source_id, field="join_source_id"
+    )
     application.join_source = source
     application.save(update_fields=["join_source"])
     partnership_update(

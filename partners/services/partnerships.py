@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
+from partnerhub.core.access import vendor_object_or_none
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Partnership
@@ -23,15 +24,6 @@ from partners.services.partners import (
 )
 from partners.stages import Stage
 from programs.models import JoinSource, PartnerPersona, Program
-
-
-def _own(model: Any, *, vendor: Vendor, public_id: str | None, field_name: str) -> Any:
-    if not public_id:
-        return None
-    obj = model.objects.for_vendor(vendor).filter(public_id=public_id).first()
-    if obj is None:
-        raise ValidationError({field_name: "Unknown id."})
-    return obj
 
 
 @transaction.atomic
@@ -51,14 +43,18 @@ def partnership_invite(
     """Invite a partner by e-mail into a program: the partnership is approved at once (the
     vendor chose them) and starts in *recruitment*. A partner already in the program is
     refused."""
-    program = _own(Program, vendor=vendor, public_id=program_id, field_name="program_id")
+    program = vendor_object_or_none(
+        Program, vendor=vendor, public_id=program_id, field="program_id"
+    )
     if program is None:
         raise ValidationError({"program_id": "Choose a program."})
     if program.status == Program.Status.ARCHIVED:
         raise ValidationError({"program_id": "This program is archived."})
-    persona = _own(PartnerPersona, vendor=vendor, public_id=persona_id, field_name="persona_id")
-    join_source = _own(
-        JoinSource, vendor=vendor, public_id=join_source_id, field_name="join_source_id"
+    persona = vendor_object_or_none(
+        PartnerPersona, vendor=vendor, public_id=persona_id, field="persona_id"
+    )
+    join_source = vendor_object_or_none(
+        JoinSource, vendor=vendor, public_id=join_source_id, field="join_source_id"
     )
     partner, _ = partner_get_or_create(email=email, name=name)
     if Partnership.objects.for_vendor(vendor).filter(program=program, partner=partner).exists():
@@ -110,14 +106,16 @@ def partnership_update(
         .get(public_id=partnership_id)
     )
     changed = []
-    related = {
+    related: dict[str, tuple[str, Any]] = {
         "persona_id": ("persona", PartnerPersona),
         "join_source_id": ("join_source", JoinSource),
         "recruited_by_id": ("recruited_by", Partnership),
     }
     for key, (attr, model) in related.items():
         if key in changes:
-            value = _own(model, vendor=vendor, public_id=changes.pop(key), field_name=key)
+            value = vendor_object_or_none(
+                model, vendor=vendor, public_id=changes.pop(key), field=key
+            )
             if value is not None and value.pk == partnership.pk:
                 raise ValidationError({key: "A partnership cannot recruit itself."})
             setattr(partnership, attr, value)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import (
     event_record,
@@ -23,13 +24,6 @@ from payouts.models import (
 from payouts.services.events import customer_data
 
 # --- customers ------------------------------------------------------------------------------
-
-
-def _partnership(vendor: Vendor, partnership_id: str) -> Partnership:
-    partnership = Partnership.objects.for_vendor(vendor).filter(public_id=partnership_id).first()
-    if partnership is None:
-        raise ValidationError({"partnership": f"No partnership {partnership_id!r}."})
-    return partnership
 
 
 @transaction.atomic
@@ -61,7 +55,13 @@ def customer_create(
         _attribute(
             vendor=vendor,
             customer=customer,
-            partnership=_partnership(vendor, partnership_id),
+            partnership=vendor_object_get(
+                Partnership,
+                vendor=vendor,
+                public_id=partnership_id,
+                field="partnership",
+                message=f"No partnership {partnership_id!r}.",
+            ),
             method=attribution_method,
             ref=attribution_ref,
             actor_label=actor_label,

@@ -27,6 +27,7 @@ from django.db import transaction
 
 from partnerhub.accounts.models import User
 from partnerhub.audit.services import audit_record
+from partnerhub.core.access import vendor_object_get, vendor_object_or_none
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.stages import STAGE_ORDER, Stage, stage_rank
@@ -138,11 +139,15 @@ def _tiers(raw: Any, *, base_rate: Decimal) -> list[tuple[str, Decimal]]:
 
 
 def _persona(*, vendor: Vendor, program: Program, persona_id: str | None) -> PartnerPersona | None:
-    if not persona_id:
-        return None
-    persona = PartnerPersona.objects.for_vendor(vendor).filter(public_id=persona_id).first()
+    persona = vendor_object_or_none(
+        PartnerPersona,
+        vendor=vendor,
+        public_id=persona_id,
+        field="persona",
+        message="Unknown persona.",
+    )
     if persona is None:
-        raise ValidationError({"persona": "Unknown persona."})
+        return None
     if persona.program_id not in (None, program.pk):
         raise ValidationError({"persona": "This persona belongs to another program."})
     return persona
@@ -202,12 +207,9 @@ def _check_no_twin(plan: CommissionPlan) -> None:
 
 
 def _locked_program(*, vendor: Vendor, program_id: str) -> Program:
-    program = (
-        Program.objects.for_vendor(vendor).select_for_update().filter(public_id=program_id).first()
+    return vendor_object_get(
+        Program, vendor=vendor, public_id=program_id, field="program", lock=True
     )
-    if program is None:
-        raise ValidationError({"program": "Unknown program."})
-    return program
 
 
 def _locked_plan(*, vendor: Vendor, plan_id: str) -> CommissionPlan:

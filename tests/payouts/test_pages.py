@@ -268,7 +268,7 @@ def test_run_page_pages_filters_and_sums_payouts_by_status(
     )
     run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
-    monkeypatch.setattr("payouts.views.runs.PAGE_SIZE", 2)
+    monkeypatch.setattr("partnerhub.core.pages.PAGE_SIZE", 2)
     client = client_for(admin)
     url = f"/app/acme/payout-runs/{run.public_id}/"
     with django_assert_max_num_queries(15):
