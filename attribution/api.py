@@ -170,7 +170,7 @@ class ReferralDestinationSerializer(serializers.Serializer[Any]):
 
 class ProgramReferralDestinationActions:
     """``/api/v1/programs/{id}/referral-destination``: mixed into the programs viewset by
-    ``web.api_router``, so the program resource keeps one URL tree."""
+    ``web.api``, so the program resource keeps one URL tree."""
 
     vendor: Vendor
 

@@ -123,7 +123,7 @@ urlpatterns = [
     path("app/", include("journey.urls")),
     path("app/", include("payouts.urls")),
     path("app/<slug:vendor_slug>/exports/", include(exports_urlpatterns)),
-    path("api/", include("web.api_router")),
+    path("api/", include("web.api")),
 ]
 
 handler400 = "partnerhub.errors.bad_request"
