@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from attribution.serializers import LeadOutputSerializer
 from attribution.services import destinations
 from attribution.services.leads import lead_accept, lead_reject
 from attribution.services.referrals import referral_attach
@@ -20,7 +21,7 @@ from partnerhub.api.base import VendorAPIView, VendorViewSet
 from partnerhub.tenancy.models import Vendor
 from partners.api.partnerships import ApproveInputSerializer, RejectInputSerializer
 from partners.models import Lead
-from payouts.api.customers import CustomerOutputSerializer
+from payouts.serializers import CustomerOutputSerializer
 
 
 def _label(request: Request) -> str:
@@ -73,29 +74,6 @@ class ReferralApi(VendorAPIView):
         return Response(
             body, status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
         )
-
-
-class LeadOutputSerializer(serializers.ModelSerializer[Lead]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    partnership = serializers.CharField(source="partnership.public_id", read_only=True)
-
-    class Meta:
-        model = Lead
-        fields = [
-            "id",
-            "partnership",
-            "company",
-            "contact_name",
-            "contact_email",
-            "value_amount",
-            "currency",
-            "notes",
-            "status",
-            "decision_reason",
-            "decided_at",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class LeadFilter(django_filters.FilterSet):

@@ -256,10 +256,11 @@ def journey_apply(*, vendor: Vendor, plan: list[PlannedMove]) -> int:
         .filter(pk__in=list(by_partnership))
         .select_related("program", "partner", "persona", "join_source", "recruited_by")
     )
-    # One serializer for all (DRF builds its fields once), the API representation each.
-    data = dict(
-        zip([p.pk for p in moved], PartnershipOutputSerializer(moved, many=True).data, strict=True)
-    )
+    # One serializer for all (DRF builds its fields once), the API representation each, in
+    # UTC like every API response.
+    with timezone.override(dt.UTC):
+        rendered = PartnershipOutputSerializer(moved, many=True).data
+    data = dict(zip([p.pk for p in moved], rendered, strict=True))
     # The bulk form of webhooks.services.event_record: same rows, same transaction, one
     # INSERT for all the moves of the evaluation instead of one per move.
     Event.objects.for_vendor(vendor).bulk_create(

@@ -7,8 +7,8 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
-from partnerhub.api.serializers import PublicIdField
-from partners.models import Application, Partner, Partnership
+from partnerhub.api.serializers import PublicIdField, api_representation
+from partners.models import Application, Partner, Partnership, PartnershipNote
 
 
 class PartnerOutputSerializer(serializers.ModelSerializer[Partner]):
@@ -107,9 +107,24 @@ class ApplicationOutputSerializer(serializers.ModelSerializer[Application]):
         return obj.decided_by.email if obj.decided_by else None
 
 
+class NoteOutputSerializer(serializers.ModelSerializer[PartnershipNote]):
+    id = serializers.CharField(source="public_id", read_only=True)
+    partnership = serializers.CharField(source="partnership.public_id", read_only=True)
+    author = serializers.CharField(source="author_label", read_only=True)
+
+    class Meta:
+        model = PartnershipNote
+        fields = ["id", "partnership", "author", "body", "created_at"]
+        read_only_fields = fields
+
+
 def partnership_data(partnership: Partnership) -> dict[str, Any]:
-    return dict(PartnershipOutputSerializer(partnership).data)
+    return api_representation(PartnershipOutputSerializer, partnership)
 
 
 def application_data(application: Application) -> dict[str, Any]:
-    return dict(ApplicationOutputSerializer(application).data)
+    return api_representation(ApplicationOutputSerializer, application)
+
+
+def note_data(note: PartnershipNote) -> dict[str, Any]:
+    return api_representation(NoteOutputSerializer, note)

@@ -11,7 +11,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from attribution.serializers import LeadOutputSerializer
 from partnerhub.accounts.models import User
+from partnerhub.api.serializers import api_representation
 from partnerhub.audit.services import audit_record
 from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.models import Vendor
@@ -43,21 +45,7 @@ FREE_MAIL_DOMAINS = frozenset(
 
 
 def lead_data(lead: Lead) -> dict[str, Any]:
-    return {
-        "id": lead.public_id,
-        "object": "lead",
-        "partnership": lead.partnership.public_id,
-        "company": lead.company,
-        "contact_name": lead.contact_name,
-        "contact_email": lead.contact_email,
-        "value_amount": lead.value_amount,
-        "currency": lead.currency,
-        "notes": lead.notes,
-        "status": lead.status,
-        "decision_reason": lead.decision_reason,
-        "decided_at": lead.decided_at.isoformat() if lead.decided_at else None,
-        "created_at": lead.created_at.isoformat(),
-    }
+    return api_representation(LeadOutputSerializer, lead)
 
 
 @transaction.atomic

@@ -1,13 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from partnerhub.tenancy.models import Membership, Vendor
+
+
+def api_representation(
+    serializer_class: type[serializers.BaseSerializer[Any]], instance: Any
+) -> dict[str, Any]:
+    """``instance`` as the API renders it, for an event payload. Rendered in UTC like every API
+    response, whatever time zone the page that caused the change has activated."""
+    with timezone.override(dt.UTC):
+        return dict(serializer_class(instance).data)
 
 
 @extend_schema_field(OpenApiTypes.STR)

@@ -16,18 +16,8 @@ from partnerhub.api.base import VendorGenericAPIView
 from partnerhub.api.pagination import CursorPagination
 from partnerhub.core.access import vendor_object_get
 from partners.models import Partnership, PartnershipNote
+from partners.serializers import NoteOutputSerializer
 from partners.services.notes import NOTE_MAX_CHARS, partnership_note_add
-
-
-class NoteOutputSerializer(serializers.ModelSerializer[PartnershipNote]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    partnership = serializers.CharField(source="partnership.public_id", read_only=True)
-    author = serializers.CharField(source="author_label", read_only=True)
-
-    class Meta:
-        model = PartnershipNote
-        fields = ["id", "partnership", "author", "body", "created_at"]
-        read_only_fields = fields
 
 
 class NoteInputSerializer(serializers.Serializer[Any]):

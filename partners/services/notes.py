@@ -4,8 +4,6 @@ or manager API keys."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
@@ -16,20 +14,10 @@ from partnerhub.audit.services import audit_record
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Partnership, PartnershipNote
+from partners.serializers import note_data
 from partners.services.partners import _actor
 
 NOTE_MAX_CHARS = 5000
-
-
-def note_data(note: PartnershipNote) -> dict[str, Any]:
-    return {
-        "id": note.public_id,
-        "object": "partnership_note",
-        "partnership": note.partnership.public_id,
-        "author": note.author_label,
-        "body": note.body,
-        "created_at": note.created_at.isoformat(),
-    }
 
 
 def partnership_notes(*, vendor: Vendor, partnership: Partnership) -> QuerySet[PartnershipNote]:

@@ -5,48 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from rest_framework import mixins, serializers
+from rest_framework import mixins
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.api.lean import ValuesListMixin
-from partnerhub.api.serializers import related_public_id
 from payouts.models import (
     Commission,
     CommissionStatus,
 )
+from payouts.serializers import CommissionOutputSerializer
 from payouts.services import runs
-
-
-class CommissionOutputSerializer(serializers.ModelSerializer[Commission]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    partnership = related_public_id("partnership")
-    plan = related_public_id("plan")
-    revenue_event = related_public_id("revenue_event")
-    customer = related_public_id("customer")
-    reverses = related_public_id("reverses")
-    payout = related_public_id("payout")
-
-    class Meta:
-        model = Commission
-        fields = [
-            "id",
-            "kind",
-            "amount",
-            "currency",
-            "rate",
-            "base_amount",
-            "status",
-            "partnership",
-            "plan",
-            "revenue_event",
-            "customer",
-            "reverses",
-            "payout",
-            "occurred_at",
-            "available_at",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class CommissionFilter(django_filters.FilterSet):

@@ -12,49 +12,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
-from partnerhub.api.serializers import related_public_id
 from payouts.models import (
     AttributionMethod,
     Customer,
 )
+from payouts.serializers import CustomerOutputSerializer
 from payouts.services.customers import customer_churn, customer_create
 
 # --- serializers ----------------------------------------------------------------------------
-
-
-class CustomerOutputSerializer(serializers.ModelSerializer[Customer]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    partnership = related_public_id("partnership")
-    # Self-referral: the partnership whose link/code was used but not attributed (or null).
-    flagged_partnership = related_public_id("flagged_partnership")
-    # Both may be empty ("") for a customer not yet attributed or without a known address.
-    email = serializers.CharField(read_only=True)
-    attribution_method = serializers.ChoiceField(
-        choices=[*AttributionMethod.choices, ("", "Not attributed")], read_only=True
-    )
-
-    class Meta:
-        model = Customer
-        fields = [
-            "id",
-            "external_id",
-            "email",
-            "name",
-            "partnership",
-            "attribution_method",
-            "attribution_ref",
-            "attributed_at",
-            "status",
-            "first_paid_at",
-            "churned_at",
-            "mrr_amount",
-            "mrr_currency",
-            "signed_up_at",
-            "flagged_partnership",
-            "flag_reason",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class CustomerChurnInputSerializer(serializers.Serializer[Any]):

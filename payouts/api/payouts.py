@@ -12,7 +12,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
-from partnerhub.api.serializers import related_public_id
 from partnerhub.tenancy.models import Role
 from payouts.api.customers import _label
 from payouts.models import (
@@ -20,32 +19,8 @@ from payouts.models import (
     PayoutRun,
     PayoutStatus,
 )
+from payouts.serializers import PayoutOutputSerializer, PayoutRunOutputSerializer
 from payouts.services import runs
-
-
-class PayoutRunOutputSerializer(serializers.ModelSerializer[PayoutRun]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    program = related_public_id("program")
-    progress_percent = serializers.IntegerField(read_only=True)
-
-    class Meta:
-        model = PayoutRun
-        fields = [
-            "id",
-            "program",
-            "period_start",
-            "period_end",
-            "status",
-            "progress_percent",
-            "partnerships_total",
-            "partnerships_done",
-            "payouts_created",
-            "carried_forward",
-            "started_at",
-            "finished_at",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class PayoutRunInputSerializer(serializers.Serializer[Any]):
@@ -53,34 +28,6 @@ class PayoutRunInputSerializer(serializers.Serializer[Any]):
     period = serializers.RegexField(
         r"^\d{4}-\d{2}$", help_text="The period, YYYY-MM (quarterly programs: its first month)."
     )
-
-
-class PayoutOutputSerializer(serializers.ModelSerializer[Payout]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    run = related_public_id("run")
-    program = related_public_id("program")
-    partnership = related_public_id("partnership")
-
-    class Meta:
-        model = Payout
-        fields = [
-            "id",
-            "run",
-            "program",
-            "partnership",
-            "amount",
-            "currency",
-            "commissions_count",
-            "status",
-            "held_reason",
-            "provider",
-            "provider_reference",
-            "failure_reason",
-            "approved_at",
-            "paid_at",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class MarkPaidInputSerializer(serializers.Serializer[Any]):

@@ -9,7 +9,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -17,54 +17,10 @@ from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.tenancy.models import Role
-from partners.stages import Stage, stage_rank
 from payouts import selectors
 from payouts.models import CommissionPlan, CommissionPlanTier
+from payouts.serializers import CommissionPlanOutputSerializer, TierSerializer, rate_field
 from payouts.services import plans
-
-
-def _rate_field(help_text: str, *, required: bool = True) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=7, decimal_places=6, required=required, help_text=help_text
-    )
-
-
-class TierSerializer(serializers.Serializer[Any]):
-    from_stage = serializers.ChoiceField(choices=Stage.choices)
-    rate = _rate_field("Fraction: 0.2 = 20%.")
-
-
-class CommissionPlanOutputSerializer(serializers.ModelSerializer[CommissionPlan]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    program = serializers.CharField(source="program.public_id", read_only=True)
-    persona = serializers.CharField(source="persona.public_id", read_only=True, allow_null=True)
-    currency = serializers.CharField(source="program.currency", read_only=True)
-    tiers = serializers.SerializerMethodField()
-
-    class Meta:
-        model = CommissionPlan
-        fields = [
-            "id",
-            "program",
-            "persona",
-            "name",
-            "kind",
-            "currency",
-            "rate",
-            "bounty_amount",
-            "duration_months",
-            "cap_per_customer_amount",
-            "is_active",
-            "tiers",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
-
-    @extend_schema_field(TierSerializer(many=True))
-    def get_tiers(self, plan: CommissionPlan) -> list[dict[str, Any]]:
-        tiers = sorted(plan.tiers.all(), key=lambda t: stage_rank(t.from_stage))
-        return [{"from_stage": t.from_stage, "rate": str(t.rate)} for t in tiers]
 
 
 class CommissionPlanInputSerializer(serializers.Serializer[Any]):
@@ -74,7 +30,7 @@ class CommissionPlanInputSerializer(serializers.Serializer[Any]):
     )
     name = serializers.CharField(max_length=200)
     kind = serializers.ChoiceField(choices=CommissionPlan.Kind.choices)
-    rate = _rate_field("Percent plans: fraction of revenue, 0.15 = 15%.", required=False)
+    rate = rate_field("Percent plans: fraction of revenue, 0.15 = 15%.", required=False)
     bounty_amount = serializers.IntegerField(
         required=False, allow_null=True, help_text="Bounty plans: minor units of the currency."
     )

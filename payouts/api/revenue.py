@@ -13,11 +13,11 @@ from rest_framework.response import Response
 
 from partnerhub.api.base import BulkRateLimitMixin, GCPausedPostMixin, VendorViewSet
 from partnerhub.api.renderers import FastJSONRenderer
-from partnerhub.api.serializers import related_public_id
 from payouts.models import (
     RevenueBatch,
     RevenueEvent,
 )
+from payouts.serializers import RevenueEventOutputSerializer
 from payouts.services.revenue import IngestReport, revenue_events_accept, revenue_events_ingest
 
 _BULK_EXAMPLE = OpenApiExample(
@@ -38,33 +38,6 @@ _BULK_EXAMPLE = OpenApiExample(
     },
     request_only=True,
 )
-
-
-class RevenueEventOutputSerializer(serializers.ModelSerializer[RevenueEvent]):
-    id = serializers.CharField(source="public_id", read_only=True)
-    customer = related_public_id("customer")
-    partnership = related_public_id("partnership")
-    refunds = related_public_id("refunded_event")
-
-    class Meta:
-        model = RevenueEvent
-        fields = [
-            "id",
-            "external_id",
-            "kind",
-            "customer",
-            "partnership",
-            "amount",
-            "currency",
-            "occurred_at",
-            "period_start",
-            "period_end",
-            "mrr_amount",
-            "refunds",
-            "source",
-            "created_at",
-        ]
-        read_only_fields = fields
 
 
 class RevenueEventInputSerializer(serializers.Serializer[Any]):

@@ -26,12 +26,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from partnerhub.accounts.models import User
+from partnerhub.api.serializers import api_representation
 from partnerhub.audit.services import audit_record
 from partnerhub.core.access import vendor_object_get, vendor_object_or_none
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.stages import STAGE_ORDER, Stage, stage_rank
 from payouts.models import CommissionPlan, CommissionPlanTier
+from payouts.serializers import CommissionPlanOutputSerializer
 from programs.models import PartnerPersona, Program
 
 Kind = CommissionPlan.Kind
@@ -53,7 +55,7 @@ def percent(rate: Decimal) -> str:
 
 
 def commission_plan_data(plan: CommissionPlan, tiers: list[CommissionPlanTier]) -> dict[str, Any]:
-    """The plan as the audit log, the events and the API show it."""
+    """The plan as the audit log shows it (its events carry the API representation)."""
     return {
         "id": plan.public_id,
         "object": "commission_plan",
@@ -277,7 +279,9 @@ def _record(
         after=after,
         reason=reason,
     )
-    event_record(vendor=vendor, type=action, data=after)
+    event_record(
+        vendor=vendor, type=action, data=api_representation(CommissionPlanOutputSerializer, plan)
+    )
 
 
 @transaction.atomic

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import stripe
 from django.core.exceptions import ValidationError
@@ -27,6 +26,7 @@ from payouts.models import (
     PayoutStatus,
 )
 from payouts.services import ledger
+from payouts.services.events import PAYOUT_EVENTS_SQL, payout_data
 from programs.models import Program
 
 CHUNK_SIZE = int(os.environ.get("PAYOUTS_RUN_CHUNK_SIZE", "1000"))
@@ -52,21 +52,6 @@ def period_bounds(period: str | dt.date, schedule: str = "monthly") -> tuple[dt.
     month_index = start.month - 1 + months
     end = dt.date(start.year + month_index // 12, month_index % 12 + 1, 1)
     return start, end
-
-
-def payout_data(p: Payout) -> dict[str, Any]:
-    return {
-        "id": p.public_id,
-        "object": "payout",
-        "run": p.run.public_id,
-        "partnership": p.partnership.public_id,
-        "amount": p.amount,
-        "currency": p.currency,
-        "status": p.status,
-        "held_reason": p.held_reason,
-        "provider": p.provider,
-        "provider_reference": p.provider_reference,
-    }
 
 
 # --- runs -----------------------------------------------------------------------------------
@@ -162,20 +147,6 @@ RETURNING id, public_id, partnership_id, currency
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
-# ``payout.created`` for a chunk's payouts, rendered like ``payout_data`` by the database.
-_PAYOUT_EVENTS_SQL = """
-SELECT 'payout.created',
-       jsonb_build_object(
-         'id', p.public_id, 'object', 'payout', 'run', r.public_id,
-         'partnership', ptn.public_id, 'amount', p.amount, 'currency', p.currency,
-         'status', p.status, 'held_reason', p.held_reason, 'provider', p.provider,
-         'provider_reference', p.provider_reference)
-FROM payouts_payout p
-JOIN payouts_payoutrun r ON r.id = p.run_id
-JOIN partners_partnership ptn ON ptn.id = p.partnership_id
-WHERE p.vendor_id = %(vendor)s AND p.id = ANY(%(ids)s)
-ORDER BY p.id
-"""
 # Partnerships of the program left with available commissions of the period (carried
 # forward), counted over the vendor's own rows.
 _CARRIED_FORWARD_SQL = """
@@ -244,7 +215,7 @@ def _run_chunk(
         if new_ids:
             event_record_select(
                 vendor=vendor,
-                select_sql=_PAYOUT_EVENTS_SQL,
+                select_sql=PAYOUT_EVENTS_SQL,
                 params={"vendor": vendor.pk, "ids": new_ids},
             )
         done = locked.partnerships_done + len(chunk)

@@ -18,8 +18,8 @@ from partnerhub.api.lean import row_plan
 from partnerhub.tenancy.ids import new_public_id
 from partners.models import Partner, Partnership
 from partners.serializers import ApplicationOutputSerializer, PartnershipOutputSerializer
-from payouts.api.commissions import CommissionOutputSerializer
 from payouts.models import Commission
+from payouts.serializers import CommissionOutputSerializer
 from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     CommissionPlanFactory,
