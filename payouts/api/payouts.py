@@ -14,7 +14,6 @@ from rest_framework.response import Response
 from partnerhub.api.base import VendorViewSet
 from partnerhub.api.serializers import related_public_id
 from partnerhub.tenancy.models import Role
-from payouts.api.customers import _label
 from payouts.models import (
     Payout,
     PayoutRun,
@@ -132,7 +131,7 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorV
             vendor=self.vendor,
             program_id=data.validated_data["program"],
             period=data.validated_data["period"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(PayoutRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -155,9 +154,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
         """Approve a draft payout. A held payout stays held (400) until the partner's payout
         details are complete."""
         self.get_object()
-        result = runs.payouts_approve(
-            vendor=self.vendor, payout_ids=[payout_id], actor_label=_label(request)
-        )
+        result = runs.payouts_approve(vendor=self.vendor, payout_ids=[payout_id], actor=self.actor)
         if result.held:
             from rest_framework.exceptions import ValidationError
 
@@ -177,7 +174,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
         result = runs.payouts_approve(
             vendor=self.vendor,
             payout_ids=data.validated_data["payouts"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(
             {
@@ -197,6 +194,6 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
             vendor=self.vendor,
             payout_id=payout_id,
             reference=data.validated_data["reference"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(PayoutOutputSerializer(payout).data)

@@ -25,10 +25,9 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
 from partners.stages import STAGE_ORDER, Stage, stage_rank
 from payouts.models import CommissionPlan, CommissionPlanTier
 from programs.models import PartnerPersona, Program
@@ -260,22 +259,20 @@ def _record(
     plan: CommissionPlan,
     before: dict[str, Any] | None,
     after: dict[str, Any],
-    actor: User | None,
-    actor_label: str,
+    actor: Actor,
     reason: str = "",
 ) -> None:
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action=action,
         target_type="commission_plan",
         target_id=plan.public_id,
         before=before,
         after=after,
         reason=reason,
+        event=(action, after),
     )
-    event_record(vendor=vendor, type=action, data=after)
 
 
 @transaction.atomic
@@ -291,8 +288,7 @@ def commission_plan_create(
     duration_months: int | None = None,
     cap_per_customer_amount: int | None = None,
     tiers: list[dict[str, Any]] | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Create an active plan for a program (optionally only for one persona)."""
     if kind not in Kind.values:
@@ -323,7 +319,6 @@ def commission_plan_create(
         before=None,
         after=commission_plan_data(plan, saved),
         actor=actor,
-        actor_label=actor_label,
     )
     return plan
 
@@ -333,8 +328,7 @@ def commission_plan_update(
     *,
     vendor: Vendor,
     plan_id: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     **changes: Any,
 ) -> CommissionPlan:
     """Change a plan's name, persona, rate, bounty, duration, cap or tiers (``tiers`` replaces
@@ -391,7 +385,6 @@ def commission_plan_update(
             before=before,
             after=after,
             actor=actor,
-            actor_label=actor_label,
         )
     return plan
 
@@ -401,8 +394,7 @@ def commission_plan_deactivate(
     vendor: Vendor,
     plan_id: str,
     reason: str = "",
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Stop a plan paying: revenue events computed from now on earn nothing under it. Its
     commissions stay in the ledger (and are still reversed by refunds). Deactivating an
@@ -413,7 +405,6 @@ def commission_plan_deactivate(
         active=False,
         reason=reason,
         actor=actor,
-        actor_label=actor_label,
     )
 
 
@@ -422,8 +413,7 @@ def commission_plan_reactivate(
     vendor: Vendor,
     plan_id: str,
     reason: str = "",
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Switch a deactivated plan back on: revenue events computed from now on earn under it
     again, at its current rate and tiers (events computed while it was off are not
@@ -435,7 +425,6 @@ def commission_plan_reactivate(
         active=True,
         reason=reason,
         actor=actor,
-        actor_label=actor_label,
     )
 
 
@@ -446,8 +435,7 @@ def _plan_switch(
     plan_id: str,
     active: bool,
     reason: str,
-    actor: User | None,
-    actor_label: str,
+    actor: Actor,
 ) -> CommissionPlan:
     plan = _locked_plan(vendor=vendor, plan_id=plan_id)
     if plan.is_active == active:
@@ -465,7 +453,6 @@ def _plan_switch(
         before=before,
         after=commission_plan_data(plan, tiers),
         actor=actor,
-        actor_label=actor_label,
         reason=reason,
     )
     return plan
