@@ -18,14 +18,11 @@ from attribution.services import destinations
 from attribution.services.leads import lead_accept, lead_reject
 from attribution.services.referrals import referral_attach
 from partnerhub.api.base import VendorAPIView, VendorViewSet
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partners.api.partnerships import ApproveInputSerializer, RejectInputSerializer
 from partners.models import Lead
 from payouts.serializers import CustomerOutputSerializer
-
-
-def _label(request: Request) -> str:
-    return f"api key {request.user}"
 
 
 class ReferralInputSerializer(serializers.Serializer[Any]):
@@ -63,9 +60,7 @@ class ReferralApi(VendorAPIView):
     def post(self, request: Request) -> Response:
         data = ReferralInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        result = referral_attach(
-            vendor=self.vendor, actor_label=_label(request), **data.validated_data
-        )
+        result = referral_attach(vendor=self.vendor, actor=self.actor, **data.validated_data)
         body = {
             "outcome": result.outcome,
             "created": result.created,
@@ -110,7 +105,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSe
         lead = lead_accept(
             vendor=self.vendor,
             lead_id=lead.public_id,
-            actor_label=_label(request),
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(LeadOutputSerializer(lead).data)
@@ -124,7 +119,7 @@ class LeadViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSe
         lead = lead_reject(
             vendor=self.vendor,
             lead_id=lead.public_id,
-            actor_label=_label(request),
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(LeadOutputSerializer(lead).data)
@@ -151,6 +146,7 @@ class ProgramReferralDestinationActions:
     ``web.api``, so the program resource keeps one URL tree."""
 
     vendor: Vendor
+    actor: Actor
 
     if TYPE_CHECKING:  # provided by the viewset it is mixed into
 
@@ -168,20 +164,19 @@ class ProgramReferralDestinationActions:
         """Where the program's referral links land: GET it (404 when none is set: links go
         to the public program page), PUT it whole, DELETE it."""
         program = self.get_object()
-        label = f"api key {request.user}"
         if request.method == "PUT":
             data = ReferralDestinationSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             destination = destinations.referral_destination_set(
                 vendor=self.vendor,
                 program_id=program.public_id,
-                actor_label=label,
+                actor=self.actor,
                 **data.validated_data,
             )
             return Response(ReferralDestinationSerializer(destination).data)
         if request.method == "DELETE":
             destinations.referral_destination_remove(
-                vendor=self.vendor, program_id=program.public_id, actor_label=label
+                vendor=self.vendor, program_id=program.public_id, actor=self.actor
             )
             return Response(status=status.HTTP_204_NO_CONTENT)
         current = destinations.referral_destination_get(vendor=self.vendor, program=program)

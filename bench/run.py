@@ -49,6 +49,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from partnerhub.core.actor import Actor
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -561,7 +563,7 @@ def prepare_access(vendor: Vendor) -> tuple[str, Any]:
         Membership.objects.for_vendor(vendor).get_or_create(
             vendor=vendor, user=user, defaults={"role": "owner"}
         )
-        key = api_key_create(vendor=vendor, name="bench", role="admin")
+        key = api_key_create(actor=Actor.system(), vendor=vendor, name="bench", role="admin")
     return key.raw_key, user
 
 

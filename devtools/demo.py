@@ -26,6 +26,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.tenancy.services import vendor_create, vendor_health_summary_compute
 
@@ -128,6 +129,7 @@ _PLAN = [
 class _DemoPrograms:
     def __init__(self, *, vendor: Vendor, owner: User) -> None:
         self.vendor, self.owner = vendor, owner
+        self.actor = Actor.for_user(owner)
         self.rng = random.Random(20261121)  # demo data, not security
         self.now = timezone.now()
         self.names = iter(f"{a} {b}" for b in _KINDS for a in _FIRST_NAMES)
@@ -163,6 +165,7 @@ class _DemoPrograms:
 
         referral = program_create(
             vendor=self.vendor,
+            actor=self.actor,
             name="Agency Referral Program",
             slug=_REFERRAL_SLUG,
             kind="referral",
@@ -172,6 +175,7 @@ class _DemoPrograms:
         )
         affiliate = program_create(
             vendor=self.vendor,
+            actor=self.actor,
             name="Affiliate Program",
             slug=_AFFILIATE_SLUG,
             kind="affiliate",
@@ -190,11 +194,12 @@ class _DemoPrograms:
                 kind="percent",
                 rate=rate,
                 duration_months=months,
-                actor_label="demo seed",
+                actor=Actor.system("demo seed"),
             )
         self.personas = {
             key: persona_create(
                 vendor=self.vendor,
+                actor=self.actor,
                 program_id=program.public_id,
                 name=name,
                 description=description,
@@ -207,7 +212,9 @@ class _DemoPrograms:
             ]
         }
         self.sources = [
-            join_source_create(vendor=self.vendor, name=name, kind=kind, code=code)
+            join_source_create(
+                vendor=self.vendor, actor=self.actor, name=name, kind=kind, code=code
+            )
             for name, kind, code in [
                 ("Website partner page", "website", "website"),
                 ("Partner newsletter", "email", "newsletter"),
@@ -269,7 +276,7 @@ class _DemoPrograms:
             program_id=referral.public_id,
             content="\n".join(rows).encode(),
             file_name="marketplace-leads.csv",
-            actor=self.owner,
+            actor=self.actor,
         )
         return [p for p in created if p.status == Partnership.Status.APPROVED]
 
@@ -283,7 +290,7 @@ class _DemoPrograms:
             name=name,
             persona_id=self.personas[persona].public_id,
             join_source_id=self.rng.choice(self.sources).public_id,
-            actor=self.owner,
+            actor=self.actor,
             send_email=False,
         )
 
@@ -312,7 +319,7 @@ class _DemoPrograms:
                 attribution_method="referral_code",
                 attribution_ref=partnership.referral_code,
                 signed_up_at=first - dt.timedelta(days=3),
-                actor_label="demo",
+                actor=Actor.system("demo"),
             )
             amount = self.rng.randrange(amounts[0], amounts[1] + 1, 100)
             if annual and c == 0:
@@ -379,7 +386,7 @@ class _DemoPrograms:
             details = payout_details_set(
                 vendor=self.vendor,
                 partner_id=partnership.partner_id,
-                actor=self.owner,
+                actor=self.actor,
                 method="bank",
                 country="US",
                 tax_form="w9",
@@ -387,14 +394,14 @@ class _DemoPrograms:
                 bank_reference=f"US** **** {1000 + n}",
             )
             payout_details_verify(
-                vendor=self.vendor, details_id=details.public_id, actor=self.owner
+                vendor=self.vendor, details_id=details.public_id, actor=self.actor
             )
         last_month = (self.now.date().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
         run, _ = payout_run_start(
             vendor=self.vendor,
             program_id=program.public_id,
             period=last_month,
-            actor=self.owner,
+            actor=self.actor,
         )
         payout_run_execute(vendor=self.vendor, run_id=run.pk)
         drafts = list(
@@ -404,14 +411,14 @@ class _DemoPrograms:
             .values_list("public_id", flat=True)
         )
         if drafts:
-            payouts_approve(vendor=self.vendor, payout_ids=drafts, actor=self.owner)
+            payouts_approve(vendor=self.vendor, payout_ids=drafts, actor=self.actor)
         for n, payout_id in enumerate(drafts):
             if n % 2 == 0:
                 payout_mark_paid(
                     vendor=self.vendor,
                     payout_id=payout_id,
                     reference=f"DEMO-TRANSFER-{n + 1:04d}",
-                    actor=self.owner,
+                    actor=self.actor,
                 )
 
     def _at_risk(self) -> None:
@@ -480,7 +487,10 @@ class _DemoPrograms:
             )
         for partnership, days_ago, text in notes:
             note = partnership_note_add(
-                vendor=self.vendor, partnership_id=partnership.public_id, body=text, actor=manager
+                vendor=self.vendor,
+                partnership_id=partnership.public_id,
+                body=text,
+                actor=Actor.for_user(manager),
             )
             PartnershipNote.objects.for_vendor(self.vendor).filter(pk=note.pk).update(
                 created_at=self.now - dt.timedelta(days=days_ago)
@@ -495,6 +505,7 @@ class _DemoPrograms:
 
         course = course_create(
             vendor=self.vendor,
+            actor=self.actor,
             title="Selling Acme Analytics to your clients",
             program_id=referral.public_id,
             description="Three short lessons: the product, the pitch, the referral link.",
@@ -503,6 +514,7 @@ class _DemoPrograms:
         lessons = [
             lesson_create(
                 vendor=self.vendor,
+                actor=self.actor,
                 course_id=course.public_id,
                 title=title,
                 position=n,
@@ -521,6 +533,7 @@ class _DemoPrograms:
         ]
         certification_create(
             vendor=self.vendor,
+            actor=self.actor,
             title="Acme Certified Agency",
             program_id=referral.public_id,
             pass_mark_percent=50,
@@ -554,7 +567,7 @@ class _DemoPrograms:
             vendor=self.vendor,
             lead_id=leads[0].public_id,
             reason="Not a customer yet; we will attribute them when they sign up.",
-            actor=manager,
+            actor=Actor.for_user(manager),
         )
 
     def _webhook(self) -> None:
@@ -567,7 +580,7 @@ class _DemoPrograms:
             event_types=["*"],
             description="Demo endpoint (disabled: enable it with your own receiver's URL)",
             enabled=False,
-            actor=self.owner,
+            actor=self.actor,
         )
 
 

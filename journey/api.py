@@ -20,7 +20,6 @@ from rest_framework.response import Response
 from journey.models import StageTransition
 from journey.selectors import GROUPINGS, funnel
 from journey.services import StageMoveNotAllowed, partnership_stage_move
-from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.base import VendorAPIView, VendorGenericAPIView
 from partnerhub.api.exceptions import error_body
 from partnerhub.api.pagination import CursorPagination
@@ -85,15 +84,13 @@ class PartnershipTransitionApi(VendorGenericAPIView):
         partnership = self.get_object()  # 404 before reading the body
         data = TransitionInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        principal = request.user
-        assert isinstance(principal, APIKeyPrincipal)
         try:
             transition = partnership_stage_move(
                 vendor=self.vendor,
                 partnership_id=partnership.public_id,
                 to_stage=data.validated_data["to_stage"],
                 reason=data.validated_data["reason"],
-                actor_api_key=principal.api_key,
+                actor=self.actor,
             )
         except StageMoveNotAllowed as refused:
             body = error_body(409, "stage_move_not_allowed", str(refused), "to_stage")

@@ -29,12 +29,10 @@ from journey.machine import Mover, allowed_moves, next_stage, previous_stage
 from journey.metrics import metrics_for, metrics_rows
 from journey.models import Nudge, RiskDigest, StageRule, StageTransition
 from journey.rules import Rule, RuleSet, rules_validate
-from partnerhub.accounts.models import User
-from partnerhub.api.models import APIKey
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.models import Event
-from partnerhub.webhooks.services import event_record
 from partners.models import Partnership
 from partners.serializers import PartnershipOutputSerializer, partnership_data
 from partners.stages import STAGE_ORDER
@@ -336,7 +334,7 @@ def stage_rules_dry_run(
 
 @transaction.atomic
 def stage_rules_save(
-    *, vendor: Vendor, program_id: str, rules: Any, actor: User | None
+    *, vendor: Vendor, program_id: str, rules: Any, actor: Actor
 ) -> list[StageRule]:
     """Replace the program's own stage rules (stages without one use the defaults), with an
     audit entry (before/after). Invalid rules raise ``ValidationError`` naming the field, and
@@ -353,11 +351,11 @@ def stage_rules_save(
             stage=rule.stage,
             kind=rule.kind,
             criteria=rule.criteria_json(),
-            updated_by=actor,
+            updated_by=actor.user,
         )
         for rule in parsed
     ]
-    audit_record(
+    change_record(
         vendor=vendor,
         action="program.stage_rules_changed",
         target_type="program",
@@ -383,10 +381,10 @@ def partnership_stage_move(
     partnership_id: str,
     to_stage: str,
     reason: str,
-    actor_user: User | None = None,
-    actor_api_key: APIKey | None = None,
+    actor: Actor,
 ) -> StageTransition:
-    """A manager moves a partnership to any other stage, with a reason.
+    """A manager (a user or an API key) moves a partnership to any other stage, with a
+    reason; audited, and recorded in the partnership's transitions with the same actor.
 
     Locks the partnership row, so concurrent moves are serialised; refuses a move the stage
     machine does not allow with ``StageMoveNotAllowed`` (carrying the allowed moves), a
@@ -413,36 +411,36 @@ def partnership_stage_move(
     partnership.journey_move(to_stage)
     partnership.stage_entered_at = now
     partnership.save(update_fields=["stage", "stage_entered_at", "updated_at"])
-    actor_type = (
-        StageTransition.ActorType.API_KEY if actor_api_key else StageTransition.ActorType.USER
-    )
     transition = StageTransition.objects.for_vendor(vendor).create(
         vendor=vendor,
         partnership=partnership,
         from_stage=from_stage,
         to_stage=to_stage,
         at=now,
-        actor_type=actor_type,
-        actor_user=actor_user,
-        actor_api_key=actor_api_key,
+        actor_type=StageTransition.ActorType(actor.kind),  # a system actor has no place here
+        actor_user=actor.user,
+        actor_api_key=actor.api_key,
+        rule=actor.label if actor.kind == "rule" else "",
         reason=reason,
         metrics=snapshot,
     )
-    event_record(
+    step = {
+        "id": transition.public_id,
+        "from": from_stage,
+        "to": to_stage,
+        "at": now.isoformat(),
+        "reason": reason,
+    }
+    change_record(
         vendor=vendor,
-        type="partnership.stage_changed",
-        data=_stage_changed_data(
-            partnership,
-            {
-                "id": transition.public_id,
-                "from": from_stage,
-                "to": to_stage,
-                "at": now.isoformat(),
-                "reason": reason,
-            },
-        ),
-        actor_type=actor_type,
-        actor_id=actor.public_id if (actor := actor_api_key or actor_user) else "",
+        actor=actor,
+        action="partnership.stage_moved",
+        target_type="partnership",
+        target_id=partnership.public_id,
+        before={"stage": from_stage},
+        after={"stage": to_stage},
+        reason=reason,
+        event=("partnership.stage_changed", _stage_changed_data(partnership, step)),
     )
     return transition
 
@@ -460,10 +458,8 @@ def nudge_preview(*, partnership: Partnership, reason: str) -> tuple[str, str]:
 
 
 @transaction.atomic
-def partnership_nudge(
-    *, vendor: Vendor, partnership_id: str, reason: str, actor: User | None
-) -> Nudge:
-    """Send the templated nudge e-mail to the partner (on commit) and record it."""
+def partnership_nudge(*, vendor: Vendor, partnership_id: str, reason: str, actor: Actor) -> Nudge:
+    """Send the templated nudge e-mail to the partner (on commit) and record it; audited."""
     if reason not in Nudge.Reason.values:
         raise ValidationError({"reason": "Nudge an at-risk or a slipping partnership."})
     partnership = (
@@ -476,9 +472,17 @@ def partnership_nudge(
         vendor=vendor,
         partnership=partnership,
         reason=reason,
-        sent_by=actor,
+        sent_by=actor.user,
         subject=subject,
         body=body,
+    )
+    change_record(
+        vendor=vendor,
+        actor=actor,
+        action="partnership.nudged",
+        target_type="partnership",
+        target_id=partnership.public_id,
+        after={"nudge": nudge.public_id, "reason": reason},
     )
     to = partnership.partner.email
     transaction.on_commit(

@@ -36,7 +36,6 @@ from journey.services import (
     stage_rules_dry_run,
     stage_rules_save,
 )
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.pages import VendorDashboardView
 from partners.models import Partnership
@@ -137,7 +136,7 @@ class NudgeView(VendorDashboardView):
                 vendor=self.vendor,
                 partnership_id=kwargs["partnership_id"],
                 reason=self._reason(),
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
         except Partnership.DoesNotExist:
             return self.render_to_response(self.get_context_data(**kwargs), status=404)
@@ -180,7 +179,7 @@ class PartnershipJourneyView(VendorDashboardView):
                 transition = partnership_stage_move(
                     vendor=self.vendor,
                     partnership_id=partnership.public_id,
-                    actor_user=authenticated_user(request),
+                    actor=self.actor,
                     **form.cleaned_data,
                 )
             except StageMoveNotAllowed as refused:
@@ -225,7 +224,7 @@ class StageRulesView(VendorDashboardView):
                         vendor=self.vendor,
                         program_id=program.public_id,
                         rules=rules,
-                        actor=authenticated_user(request),
+                        actor=self.actor,
                     )
                     messages.success(request, "Stage rules saved; they apply at the next run.")
                     return redirect(

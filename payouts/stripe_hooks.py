@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from payouts.models import BillingIntegration, Customer
 from payouts.services.customers import customer_churn
@@ -119,7 +120,7 @@ def _subscription_deleted(vendor: Vendor, event: dict[str, Any]) -> dict[str, An
     if customer.first_paid_at:
         ended = max(ended, customer.first_paid_at)
     churned, changed = customer_churn(
-        vendor=vendor, customer_id=customer.public_id, at=ended, actor_label="stripe"
+        vendor=vendor, customer_id=customer.public_id, at=ended, actor=Actor.system("stripe")
     )
     return {
         "outcome": "churned" if changed else "duplicate",

@@ -8,6 +8,7 @@ import datetime as dt
 from celery import shared_task
 from django.utils import timezone
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.tasks import vendor_task
 from payouts import selectors
@@ -101,7 +102,7 @@ def payout_runs_due_task(period: str | None = None) -> int:
                 vendor=program.vendor,
                 program_id=program.public_id,
                 period=start,
-                actor_label="payout schedule",
+                actor=Actor.rule("payout schedule"),
             )
             started += 1
     return started

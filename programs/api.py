@@ -81,10 +81,12 @@ class ProgramViewSet(
     filterset_class = ProgramFilter
 
     def create_object(self, **fields: Any) -> Program:
-        return services.program_create(vendor=self.vendor, **fields)
+        return services.program_create(vendor=self.vendor, actor=self.actor, **fields)
 
     def update_object(self, instance: Program, **fields: Any) -> Program:
-        return services.program_update(vendor=self.vendor, program_id=instance.public_id, **fields)
+        return services.program_update(
+            vendor=self.vendor, actor=self.actor, program_id=instance.public_id, **fields
+        )
 
     @extend_schema(request=ProgramInputSerializer, responses={201: ProgramOutputSerializer})
     def create(self, request: Request) -> Response:
@@ -144,12 +146,14 @@ class PersonaViewSet(
         return queryset.select_related("program")
 
     def create_object(self, **fields: Any) -> PartnerPersona:
-        return services.persona_create(vendor=self.vendor, **fields)
+        return services.persona_create(vendor=self.vendor, actor=self.actor, **fields)
 
     def update_object(self, instance: PartnerPersona, **fields: Any) -> PartnerPersona:
         if "program_id" not in fields:
             fields["program_id"] = instance.program.public_id if instance.program else None
-        return services.persona_update(vendor=self.vendor, persona_id=instance.public_id, **fields)
+        return services.persona_update(
+            vendor=self.vendor, actor=self.actor, persona_id=instance.public_id, **fields
+        )
 
     @extend_schema(request=PersonaInputSerializer, responses={201: PersonaOutputSerializer})
     def create(self, request: Request) -> Response:
@@ -205,11 +209,11 @@ class JoinSourceViewSet(
     filterset_class = JoinSourceFilter
 
     def create_object(self, **fields: Any) -> JoinSource:
-        return services.join_source_create(vendor=self.vendor, **fields)
+        return services.join_source_create(vendor=self.vendor, actor=self.actor, **fields)
 
     def update_object(self, instance: JoinSource, **fields: Any) -> JoinSource:
         return services.join_source_update(
-            vendor=self.vendor, join_source_id=instance.public_id, **fields
+            vendor=self.vendor, actor=self.actor, join_source_id=instance.public_id, **fields
         )
 
     @extend_schema(request=JoinSourceInputSerializer, responses={201: JoinSourceOutputSerializer})

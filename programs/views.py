@@ -62,8 +62,10 @@ class ProgramFormView(FormPage):
     def save(self, form: BaseForm, obj: Program | None) -> Program:
         fields = dict(form.cleaned_data)
         if obj is None:
-            return services.program_create(vendor=self.vendor, **fields)
-        return services.program_update(vendor=self.vendor, program_id=obj.public_id, **fields)
+            return services.program_create(vendor=self.vendor, actor=self.actor, **fields)
+        return services.program_update(
+            vendor=self.vendor, actor=self.actor, program_id=obj.public_id, **fields
+        )
 
 
 class PersonaListView(ListPage):
@@ -113,7 +115,10 @@ class PersonaFormView(FormPage):
         if rule_form.is_valid():
             try:
                 services.persona_rule_create(
-                    vendor=self.vendor, persona_id=persona.public_id, **rule_form.cleaned_data
+                    vendor=self.vendor,
+                    actor=self.actor,
+                    persona_id=persona.public_id,
+                    **rule_form.cleaned_data,
                 )
             except ValidationError as exc:
                 rule_form.add_error("conditions", exc.messages)
@@ -129,8 +134,10 @@ class PersonaFormView(FormPage):
     def save(self, form: BaseForm, obj: PartnerPersona | None) -> PartnerPersona:
         fields = form.service_fields()  # type: ignore[attr-defined]
         if obj is None:
-            return services.persona_create(vendor=self.vendor, **fields)
-        return services.persona_update(vendor=self.vendor, persona_id=obj.public_id, **fields)
+            return services.persona_create(vendor=self.vendor, actor=self.actor, **fields)
+        return services.persona_update(
+            vendor=self.vendor, actor=self.actor, persona_id=obj.public_id, **fields
+        )
 
 
 class JoinSourceListView(ListPage):
@@ -167,9 +174,9 @@ class JoinSourceFormView(FormPage):
     def save(self, form: BaseForm, obj: JoinSource | None) -> JoinSource:
         fields = dict(form.cleaned_data)
         if obj is None:
-            return services.join_source_create(vendor=self.vendor, **fields)
+            return services.join_source_create(vendor=self.vendor, actor=self.actor, **fields)
         return services.join_source_update(
-            vendor=self.vendor, join_source_id=obj.public_id, **fields
+            vendor=self.vendor, actor=self.actor, join_source_id=obj.public_id, **fields
         )
 
 
@@ -226,7 +233,10 @@ class CourseFormView(FormPage):
         if lesson_form.is_valid():
             try:
                 services.lesson_create(
-                    vendor=self.vendor, course_id=course.public_id, **lesson_form.cleaned_data
+                    vendor=self.vendor,
+                    actor=self.actor,
+                    course_id=course.public_id,
+                    **lesson_form.cleaned_data,
                 )
             except ValidationError as exc:
                 form_errors_from(exc, lesson_form)
@@ -240,8 +250,10 @@ class CourseFormView(FormPage):
     def save(self, form: BaseForm, obj: Course | None) -> Course:
         fields = form.service_fields()  # type: ignore[attr-defined]
         if obj is None:
-            return services.course_create(vendor=self.vendor, **fields)
-        return services.course_update(vendor=self.vendor, course_id=obj.public_id, **fields)
+            return services.course_create(vendor=self.vendor, actor=self.actor, **fields)
+        return services.course_update(
+            vendor=self.vendor, actor=self.actor, course_id=obj.public_id, **fields
+        )
 
 
 class CertificationFormView(FormPage):
@@ -262,7 +274,7 @@ class CertificationFormView(FormPage):
     def save(self, form: BaseForm, obj: Certification | None) -> Certification:
         fields = form.service_fields()  # type: ignore[attr-defined]
         if obj is None:
-            return services.certification_create(vendor=self.vendor, **fields)
+            return services.certification_create(vendor=self.vendor, actor=self.actor, **fields)
         return services.certification_update(
-            vendor=self.vendor, certification_id=obj.public_id, **fields
+            vendor=self.vendor, actor=self.actor, certification_id=obj.public_id, **fields
         )

@@ -70,6 +70,7 @@ import json, secrets
 from django.contrib.auth import SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor, Role
 from tests.factories import (
     VendorFactory, MembershipFactory, ProgramFactory, PartnershipFactory, CustomerFactory,
@@ -93,7 +94,7 @@ session[HASH_SESSION_KEY] = owner.get_session_auth_hash()
 session.create()
 print("SEED" + json.dumps({
     "slug": vendor.slug, "currency": program.currency, "key": api_key_create(
-        vendor=vendor, name="load", role="admin").raw_key,
+        vendor=vendor, name="load", role="admin", actor=Actor.system("load test")).raw_key,
     "session": session.session_key, "customers": customers,
 }))
 """

@@ -15,6 +15,7 @@ from django.db.models import Count, Sum
 from django.utils import timezone
 
 from journey.models import StageTransition
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 from partnerhub.webhooks.services import event_record
 from partnerhub.webhooks.tasks import webhook_deliveries_due_task
@@ -79,7 +80,7 @@ def test_payout_runs_killed_at_random_points_pay_every_commission_exactly_once(
         program, expected = _payout_world(vendor, partnerships=8)
         expected_all.update(expected)
         run, _ = runs.payout_run_start(
-            vendor=vendor, program_id=program.public_id, period="2026-01"
+            actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
         )
         run_ids.append(run.pk)
         time.sleep(rng.uniform(0.0, 0.5))

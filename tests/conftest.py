@@ -14,6 +14,7 @@ from rest_framework.test import APIClient
 
 from partnerhub.accounts.models import User
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role, Vendor
 from tests.factories import MembershipFactory, UserFactory, VendorFactory
 
@@ -125,7 +126,9 @@ def api_client_for() -> Callable[..., APIClient]:
     """An API client with a fresh key of ``vendor`` (role admin unless given)."""
 
     def make(vendor: Vendor, role: str = Role.ADMIN) -> APIClient:
-        created = api_key_create(vendor=vendor, name=f"test {role}", role=role)
+        created = api_key_create(
+            actor=Actor.system(), vendor=vendor, name=f"test {role}", role=role
+        )
         client = APIClient()
         client.credentials(HTTP_AUTHORIZATION=f"Bearer {created.raw_key}")
         client.api_key = created.api_key  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ import pytest
 from django.utils import timezone
 
 from partnerhub.celery import app
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import VendorHealthSnapshot
 from partnerhub.tenancy.services import invitation_create, vendor_health_summary_compute
 from partnerhub.tenancy.tasks import vendor_health_summary_fanout_task
@@ -18,7 +19,9 @@ from tests.waiting import wait_for
 def test_nightly_health_summary_runs_per_vendor_on_a_real_worker(
     vendor, other_vendor, owner, manager, other_owner, celery_worker
 ):
-    invitation_create(vendor=vendor, email="new@acme.example", role="viewer", invited_by=owner)
+    invitation_create(
+        vendor=vendor, email="new@acme.example", role="viewer", actor=Actor.for_user(owner)
+    )
     day = "2026-11-20"
 
     result = vendor_health_summary_fanout_task.delay(day)

@@ -12,6 +12,7 @@ from django.urls import resolve
 from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from payouts.models import Payout, RevenueEvent
 from tests.factories import PayoutFactory
 from tests.test_isolation_matrix import (
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 def _api(world: dict[str, Any]) -> APIClient:
     client = APIClient()
-    key = api_key_create(vendor=world["mine"], name="filters").raw_key
+    key = api_key_create(actor=Actor.system(), vendor=world["mine"], name="filters").raw_key
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     return client
 

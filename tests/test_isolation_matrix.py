@@ -19,6 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
 from tests.factories import (
@@ -161,7 +162,9 @@ def partner_routes() -> list[Route]:
 OBJECT_MAKERS: dict[str, Callable[[Vendor], str]] = {
     "member_id": lambda v: MembershipFactory(vendor=v, role=Role.MANAGER).public_id,
     "invitation_id": lambda v: InvitationFactory(vendor=v).public_id,
-    "key_id": lambda v: api_key_create(vendor=v, name="victim key").api_key.public_id,
+    "key_id": lambda v: (
+        api_key_create(actor=Actor.system(), vendor=v, name="victim key").api_key.public_id
+    ),
     "program_id": lambda v: ProgramFactory(vendor=v).public_id,
     "persona_id": lambda v: PartnerPersonaFactory(vendor=v).public_id,
     "join_source_id": lambda v: JoinSourceFactory(vendor=v).public_id,
@@ -312,7 +315,7 @@ def test_dashboard_routes_answer_404_for_another_vendor(world, capsys):
 
 
 def test_api_routes_answer_404_for_another_vendors_objects_and_never_leak_them(world, capsys):
-    key = api_key_create(vendor=world["mine"], name="attacker").raw_key
+    key = api_key_create(actor=Actor.system(), vendor=world["mine"], name="attacker").raw_key
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     covered = 0
@@ -345,7 +348,9 @@ def test_viewers_cannot_write_anywhere(world):
     client = Client()
     client.force_login(world["viewer"])
     api = APIClient()
-    read_only = api_key_create(vendor=world["mine"], name="ro", role=Role.VIEWER).raw_key
+    read_only = api_key_create(
+        actor=Actor.system(), vendor=world["mine"], name="ro", role=Role.VIEWER
+    ).raw_key
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {read_only}")
     checked = 0
     for route in tenant_routes():

@@ -17,6 +17,7 @@ from standardwebhooks.webhooks import Webhook
 
 from devtools.demo import demo_seed
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event, WebhookEndpoint
 from partnerhub.webhooks.services import webhook_payload, webhook_sign
@@ -71,7 +72,9 @@ def _curl(command: str, variables: dict[str, str]) -> tuple[str, str, Any]:
 def test_the_readme_quick_start_runs_in_order(settings):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # as in the dev settings of `make run`
     vendor = demo_seed()
-    key = api_key_create(vendor=vendor, name="quickstart", role=Role.ADMIN).raw_key
+    key = api_key_create(
+        actor=Actor.system(), vendor=vendor, name="quickstart", role=Role.ADMIN
+    ).raw_key
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     variables = {"PH": ""}
     steps = 0

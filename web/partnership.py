@@ -15,7 +15,6 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 
 from journey.selectors import partnership_transitions
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners import selectors as partner_selectors
 from partners.forms import NoteForm, PartnershipEditForm
@@ -77,7 +76,7 @@ class _PartnershipPage(VendorDashboardView):
                 partnership_update(
                     vendor=self.vendor,
                     partnership_id=partnership.public_id,
-                    actor=authenticated_user(request),
+                    actor=self.actor,
                     persona_id=data["persona"].public_id if data["persona"] else None,
                     join_source_id=data["join_source"].public_id if data["join_source"] else None,
                     status=data["status"],
@@ -141,7 +140,7 @@ class PartnershipNoteAddView(PartnershipDetailView):
                 partnership_note_add(
                     vendor=self.vendor,
                     partnership_id=partnership.public_id,
-                    actor=authenticated_user(request),
+                    actor=self.actor,
                     body=form.cleaned_data["body"],
                 )
             except ValidationError as exc:

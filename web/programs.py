@@ -48,12 +48,12 @@ class ProgramFormView(programs_views.ProgramFormView):
                     destinations.referral_destination_set(
                         vendor=self.vendor,
                         program_id=program.public_id,
-                        actor=self.membership.user,
+                        actor=self.actor,
                         **data,
                     )
                 else:
                     destinations.referral_destination_remove(
-                        vendor=self.vendor, program_id=program.public_id, actor=self.membership.user
+                        vendor=self.vendor, program_id=program.public_id, actor=self.actor
                     )
             except ValidationError as exc:
                 form_errors_from(exc, form)

@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 
-from partnerhub.accounts.models import User
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partners.models import Partnership
 from payouts.models import AttributionMethod, Customer
@@ -16,7 +16,7 @@ from payouts.services.customers import customer_attribute
 
 @transaction.atomic
 def customer_attribute_manually(
-    *, vendor: Vendor, customer_id: str, partnership_id: str, reason: str, actor: User
+    *, vendor: Vendor, customer_id: str, partnership_id: str, reason: str, actor: Actor
 ) -> Customer:
     """A manager attributes a customer to a partnership with a reason (audited); replaces any
     earlier attribution and clears a self-referral flag."""
@@ -33,7 +33,7 @@ def customer_attribute_manually(
         customer=customer,
         partnership=partnership,
         method=AttributionMethod.MANUAL,
-        ref=actor.email,
+        ref=actor.label,
         replace=True,
         actor=actor,
         reason=reason.strip(),

@@ -18,9 +18,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_get
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partners.models import Partnership, ReferralDestination
 from programs.models import Program
@@ -129,8 +129,7 @@ def referral_destination_set(
     website_url: str,
     allowed_paths: list[str] | None = None,
     allowed_hosts: list[str] | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> ReferralDestination:
     """Create or replace the program's destination (validated whole before writing; audited
     as ``referral_destination.updated`` with before/after)."""
@@ -151,10 +150,9 @@ def referral_destination_set(
     destination.save()
     after = _audit_data(destination)
     if after != before:
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
-            actor_label=actor_label,
             action="referral_destination.updated",
             target_type="program",
             target_id=program.public_id,
@@ -165,9 +163,7 @@ def referral_destination_set(
 
 
 @transaction.atomic
-def referral_destination_remove(
-    *, vendor: Vendor, program_id: str, actor: User | None = None, actor_label: str = ""
-) -> None:
+def referral_destination_remove(*, vendor: Vendor, program_id: str, actor: Actor) -> None:
     """Remove the destination: the program's links land on its public program page again."""
     program = vendor_object_get(
         Program, vendor=vendor, public_id=program_id, field="program", lock=True
@@ -175,10 +171,9 @@ def referral_destination_remove(
     destination = referral_destination_get(vendor=vendor, program=program)
     if destination is None:
         return
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="referral_destination.removed",
         target_type="program",
         target_id=program.public_id,

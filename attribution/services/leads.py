@@ -12,10 +12,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from attribution.serializers import LeadOutputSerializer
-from partnerhub.accounts.models import User
 from partnerhub.api.serializers import api_representation
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_get
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Lead, Partnership
@@ -104,29 +104,22 @@ def _pending_lead(vendor: Vendor, lead_id: str) -> Lead:
     return lead
 
 
-def _decide(lead: Lead, *, status: str, reason: str, actor: User | None, actor_label: str) -> None:
+def _decide(lead: Lead, *, status: str, reason: str, actor: Actor) -> None:
     lead.status = status
     lead.decision_reason = reason
-    lead.decided_by = actor
+    lead.decided_by = actor.user
     lead.decided_at = timezone.now()
     lead.save(update_fields=["status", "decision_reason", "decided_by", "decided_at", "updated_at"])
-    audit_record(
+    change_record(
         vendor=lead.vendor,
         actor=actor,
-        actor_label=actor_label,
         action=f"lead.{status}",
         target_type="lead",
         target_id=lead.public_id,
         before={"status": Lead.Status.PENDING},
         after={"status": status},
         reason=reason,
-    )
-    event_record(
-        vendor=lead.vendor,
-        type=f"lead.{status}",
-        data=lead_data(lead),
-        actor_type="user" if actor else "api_key",
-        actor_id=actor.email if actor else actor_label,
+        event=(f"lead.{status}", lead_data(lead)),
     )
 
 
@@ -136,24 +129,21 @@ def lead_accept(
     vendor: Vendor,
     lead_id: str,
     reason: str = "",
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> Lead:
     """Accept a pending lead (audited, ``lead.accepted``): pays the program's lead bounties
     once and attributes an existing unattributed customer with the contact's e-mail/domain."""
     lead = _pending_lead(vendor, lead_id)
-    _decide(lead, status=Lead.Status.ACCEPTED, reason=reason, actor=actor, actor_label=actor_label)
+    _decide(lead, status=Lead.Status.ACCEPTED, reason=reason, actor=actor)
     lead_bounty_award(vendor=vendor, lead=lead)
     customer = deal_match_customer(vendor=vendor, lead=lead)
     if customer is not None:
-        deal_attribute(vendor=vendor, lead=lead, customer=customer, actor_label=actor_label)
+        deal_attribute(vendor=vendor, lead=lead, customer=customer, actor=actor)
     return lead
 
 
 @transaction.atomic
-def lead_reject(
-    *, vendor: Vendor, lead_id: str, reason: str, actor: User | None = None, actor_label: str = ""
-) -> Lead:
+def lead_reject(*, vendor: Vendor, lead_id: str, reason: str, actor: Actor) -> Lead:
     """Reject a pending lead with a reason the partner sees (audited, ``lead.rejected``)."""
     if not reason.strip():
         raise ValidationError({"reason": "Give the partner a reason for the rejection."})
@@ -163,7 +153,6 @@ def lead_reject(
         status=Lead.Status.REJECTED,
         reason=reason.strip(),
         actor=actor,
-        actor_label=actor_label,
     )
     return lead
 
@@ -254,9 +243,7 @@ def deal_for_customer(*, vendor: Vendor, email: str) -> Lead | None:
     return lead
 
 
-def deal_attribute(
-    *, vendor: Vendor, lead: Lead, customer: Customer, actor_label: str = ""
-) -> bool:
+def deal_attribute(*, vendor: Vendor, lead: Lead, customer: Customer, actor: Actor) -> bool:
     """Attribute ``customer`` to the accepted deal's partnership (method ``deal``). A deal
     outranks clicks and codes; it never replaces a manager's manual attribution."""
     if lead.status != Lead.Status.ACCEPTED:
@@ -268,5 +255,5 @@ def deal_attribute(
         method=AttributionMethod.DEAL,
         ref=lead.public_id,
         replace=customer.attribution_method != AttributionMethod.MANUAL,
-        actor_label=actor_label,
+        actor=actor,
     )

@@ -22,7 +22,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from attribution.services.leads import deal_attribute, deal_for_customer
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partners.models import Lead, Partner, Partnership, ReferralClick
 from payouts.models import AttributionMethod, Customer
@@ -137,7 +138,7 @@ def referral_attach(
     click_id: str = "",
     lead_id: str = "",
     now: dt.datetime | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> ReferralResult:
     """Create (or find) the customer ``external_id`` and attribute it to the partnership of
     the click or referral code, following the program's model: first-click keeps an existing
@@ -162,12 +163,12 @@ def referral_attach(
         external_id=external_id,
         email=email,
         signed_up_at=now,
-        actor_label=actor_label,
+        actor=actor,
     )
     email = email or customer.email
     deal = deal or deal_for_customer(vendor=vendor, email=email)
     if deal is not None:
-        deal_attribute(vendor=vendor, lead=deal, customer=customer, actor_label=actor_label)
+        deal_attribute(vendor=vendor, lead=deal, customer=customer, actor=actor)
         customer.refresh_from_db()
         outcome = "attributed" if customer.partnership_id == deal.partnership_id else "kept"
         return ReferralResult(customer, created, outcome, customer.partnership)
@@ -184,9 +185,9 @@ def referral_attach(
             customer.flagged_partnership = partnership
             customer.flag_reason = "Self-referral: the customer's e-mail is the partner's own"
             customer.save(update_fields=["flagged_partnership", "flag_reason", "updated_at"])
-            audit_record(
+            change_record(
                 vendor=vendor,
-                actor_label=actor_label,
+                actor=actor,
                 action="customer.self_referral_flagged",
                 target_type="customer",
                 target_id=customer.public_id,
@@ -205,7 +206,7 @@ def referral_attach(
         ref=click.public_id if click else partnership.referral_code,
         at=click.created_at if click else now,
         replace=replace,
-        actor_label=actor_label,
+        actor=actor,
     )
     customer.refresh_from_db()
     if changed or customer.partnership_id == partnership.pk:

@@ -15,7 +15,6 @@ from attribution import selectors
 from attribution.forms import LeadDecisionForm, ManualAttributionForm
 from attribution.services.customers import customer_attribute_manually
 from attribution.services.leads import lead_accept, lead_reject
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.core.pages import ListPage
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners.models import Lead
@@ -70,7 +69,7 @@ class LeadDetailView(VendorDashboardView):
                 vendor=self.vendor,
                 lead_id=lead.public_id,
                 reason=reason,
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -119,7 +118,7 @@ class CustomerAttributionView(VendorDashboardView):
                 customer_id=customer.public_id,
                 partnership_id=form.cleaned_data["partnership"],
                 reason=form.cleaned_data["reason"],
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -9,6 +9,7 @@ from rest_framework.request import Request
 
 from partnerhub.api.models import APIKey
 from partnerhub.api.services import api_key_authenticate
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 
 
@@ -17,6 +18,8 @@ class APIKeyPrincipal:
     """``request.user`` for API calls: the key acts for its vendor with its role."""
 
     api_key: APIKey
+    # Built once per request from the key: the actor of every change the request makes.
+    actor: Actor = field(init=False, compare=False)
 
     is_authenticated = True
     is_anonymous = False
@@ -29,8 +32,11 @@ class APIKeyPrincipal:
     def role(self) -> str:
         return self.api_key.role
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "actor", Actor.for_api_key(self.api_key))
+
     def __str__(self) -> str:
-        return f"api key {self.api_key.prefix}"
+        return self.actor.label
 
 
 class APIKeyAuthentication(BaseAuthentication):

@@ -23,6 +23,7 @@ from rest_framework.views import APIView
 
 from partnerhub.api import idempotency
 from partnerhub.api.authentication import APIKeyPrincipal
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import set_current_vendor
 from partnerhub.tenancy.models import Role, Vendor
 
@@ -92,6 +93,13 @@ class VendorScopedMixin:
         principal = self.request.user  # type: ignore[attr-defined]
         assert isinstance(principal, APIKeyPrincipal)
         return principal.vendor
+
+    @property
+    def actor(self) -> Actor:
+        """The calling API key, named on every change this request makes."""
+        principal = self.request.user  # type: ignore[attr-defined]
+        assert isinstance(principal, APIKeyPrincipal)
+        return principal.actor
 
     def get_queryset(self) -> QuerySet[Any]:
         if self.tenant_model is None:

@@ -14,9 +14,9 @@ from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from partnerhub.accounts.models import User
 from partnerhub.api.models import APIKey, VendorAPISettings
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role, Vendor
 
 KEY_PREFIX = "phk_"
@@ -37,7 +37,7 @@ class CreatedAPIKey:
 
 @transaction.atomic
 def api_key_create(
-    *, vendor: Vendor, name: str, role: str = Role.ADMIN, created_by: User | None = None
+    *, vendor: Vendor, name: str, actor: Actor, role: str = Role.ADMIN
 ) -> CreatedAPIKey:
     """Create a key; the returned raw key is the only time the secret exists in clear."""
     name = name.strip()
@@ -54,11 +54,11 @@ def api_key_create(
         prefix=f"{KEY_PREFIX}{public}",
         key_hash=hash_api_key(raw_key),
         role=role,
-        created_by=created_by,
+        created_by=actor.user,
     )
-    audit_record(
+    change_record(
         vendor=vendor,
-        actor=created_by,
+        actor=actor,
         action="api_key.created",
         target_type="api_key",
         target_id=api_key.public_id,
@@ -68,16 +68,16 @@ def api_key_create(
 
 
 @transaction.atomic
-def api_key_revoke(*, vendor: Vendor, key_id: str, actor: User | None = None) -> APIKey:
+def api_key_revoke(*, vendor: Vendor, key_id: str, actor: Actor) -> APIKey:
     """Revoke a key; requests with it answer 401 from now on. Revoking twice is harmless."""
     api_key = get_object_or_404(
         APIKey.objects.for_vendor(vendor).select_for_update(), public_id=key_id
     )
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
-        api_key.revoked_by = actor
+        api_key.revoked_by = actor.user
         api_key.save(update_fields=["revoked_at", "revoked_by", "updated_at"])
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
             action="api_key.revoked",
@@ -132,7 +132,7 @@ def api_key_authenticate(*, raw_key: str) -> APIKey | None:
 
 @transaction.atomic
 def vendor_api_settings_set(
-    *, vendor: Vendor, requests_per_minute: int, actor: User | None = None
+    *, vendor: Vendor, requests_per_minute: int, actor: Actor
 ) -> VendorAPISettings:
     """Set the vendor's per-key rate limit; every web process applies it within a minute
     (immediately in this one)."""
@@ -148,7 +148,7 @@ def vendor_api_settings_set(
     before = row.requests_per_minute
     row.requests_per_minute = requests_per_minute
     row.save(update_fields=["requests_per_minute", "updated_at"])
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
         action="api_settings.updated",

@@ -34,7 +34,7 @@ class VendorApi(VendorAPIView):
     def patch(self, request: Request) -> Response:
         data = VendorUpdateInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        vendor = vendor_update(vendor=self.vendor, **data.validated_data)
+        vendor = vendor_update(vendor=self.vendor, actor=self.actor, **data.validated_data)
         return Response(VendorOutputSerializer(vendor).data)
 
 

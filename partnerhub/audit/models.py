@@ -18,6 +18,10 @@ class AuditEntry(TenantModel):
         related_name="+",
     )
     actor_label = models.CharField(max_length=200)  # "owner@acme.example", "api key phk_ab…"
+    # core.Actor's kind and id: "user" + usr_…, "api_key" + key_…, "rule" + its name, "system".
+    # A database default too, for the set-based writers that INSERT … SELECT audit rows.
+    actor_type = models.CharField(max_length=16, blank=True, default="", db_default="")
+    actor_id = models.CharField(max_length=40, blank=True, default="", db_default="")
     action = models.CharField(max_length=64)  # e.g. "membership.role_changed"
     target_type = models.CharField(max_length=64)
     target_id = models.CharField(max_length=40)

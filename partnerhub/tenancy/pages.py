@@ -17,6 +17,8 @@ from django.http import HttpRequest, HttpResponseBase
 from django.shortcuts import render
 from django.views.generic import TemplateView
 
+from partnerhub.accounts.models import authenticated_user
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor, role_at_least
 from partnerhub.tenancy.selectors import membership_needs_mfa_setup
 
@@ -28,6 +30,7 @@ class VendorDashboardView(LoginRequiredMixin, TemplateView):
 
     vendor: Vendor
     membership: Membership
+    actor: Actor  # the signed-in user, named on every change this page makes
 
     def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if not request.user.is_authenticated:
@@ -37,6 +40,7 @@ class VendorDashboardView(LoginRequiredMixin, TemplateView):
             raise PermissionDenied
         self.membership = membership
         self.vendor = membership.vendor
+        self.actor = Actor.for_user(authenticated_user(request))
         if membership_needs_mfa_setup(membership=membership):
             # The vendor requires two-factor authentication for owners: until this owner sets
             # up an authenticator app, every dashboard page explains how instead.

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from partnerhub.accounts.models import User
 from partnerhub.accounts.selectors import user_has_totp
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import (
     Invitation,
     Membership,
@@ -57,9 +58,9 @@ def vendor_create(
     membership = Membership.objects.for_vendor(vendor).create(
         vendor=vendor, user=owner, role=Role.OWNER
     )
-    audit_record(
+    change_record(
         vendor=vendor,
-        actor=owner,
+        actor=Actor.for_user(owner),
         action="membership.created",
         target_type="membership",
         target_id=membership.public_id,
@@ -75,8 +76,7 @@ def vendor_update(
     name: str | None = None,
     default_currency: str | None = None,
     time_zone: str | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> Vendor:
     """Change the vendor's settings; what changed is audited (currency is money)."""
     fields = ("name", "default_currency", "time_zone")
@@ -91,10 +91,9 @@ def vendor_update(
     vendor.save()
     changed = [field for field in fields if getattr(vendor, field) != before[field]]
     if changed:
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
-            actor_label=actor_label,
             action="vendor.updated",
             target_type="vendor",
             target_id=vendor.public_id,
@@ -120,7 +119,7 @@ def vendor_delete(*, vendor: Vendor) -> None:
 
 
 @transaction.atomic
-def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor: User) -> Vendor:
+def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor: Actor) -> Vendor:
     """Require (or stop requiring) two-factor authentication for the vendor's owners; audited.
 
     Turning it on is refused while the acting owner has no authenticator app, so nobody locks
@@ -128,7 +127,7 @@ def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor
     """
     vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
     before = vendor.require_mfa_for_owners
-    if require_mfa_for_owners and not user_has_totp(user=actor):
+    if require_mfa_for_owners and (actor.user is None or not user_has_totp(user=actor.user)):
         raise ValidationError(
             {
                 "require_mfa_for_owners": "Set up an authenticator app for your own account "
@@ -138,7 +137,7 @@ def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor
     if before != require_mfa_for_owners:
         vendor.require_mfa_for_owners = require_mfa_for_owners
         vendor.save(update_fields=["require_mfa_for_owners", "updated_at"])
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
             action="vendor.mfa_policy_changed",
@@ -159,13 +158,16 @@ class CreatedInvitation:
 
 @transaction.atomic
 def invitation_create(
-    *, vendor: Vendor, email: str, role: str, invited_by: User, base_url: str = ""
+    *, vendor: Vendor, email: str, role: str, actor: Actor, base_url: str = ""
 ) -> CreatedInvitation:
     """Invite an e-mail address to join ``vendor`` with ``role``; the e-mail goes out on commit.
 
     Inviting an address that already has an open invitation replaces it (a fresh link), and
-    inviting an existing member is refused.
+    inviting an existing member is refused. Only a person invites (``actor`` is a user).
     """
+    invited_by = actor.user
+    if invited_by is None:
+        raise ValueError("an invitation is sent by a person")
     email = email.strip().lower()
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
@@ -186,9 +188,9 @@ def invitation_create(
     )
     invitation.full_clean(exclude=["token_hash", "public_id"])
     invitation.save()
-    audit_record(
+    change_record(
         vendor=vendor,
-        actor=invited_by,
+        actor=actor,
         action="invitation.created",
         target_type="invitation",
         target_id=invitation.public_id,
@@ -242,9 +244,9 @@ def invitation_accept(*, token: str, user: User) -> Membership:
         vendor=invitation.vendor, user=user, defaults={"role": invitation.role}
     )
     if created:
-        audit_record(
+        change_record(
             vendor=invitation.vendor,
-            actor=user,
+            actor=Actor.for_user(user),
             action="membership.created",
             target_type="membership",
             target_id=membership.public_id,
@@ -258,9 +260,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 
 
 @transaction.atomic
-def invitation_revoke(
-    *, vendor: Vendor, invitation_id: str, actor: User | None = None
-) -> Invitation:
+def invitation_revoke(*, vendor: Vendor, invitation_id: str, actor: Actor) -> Invitation:
     """Revoke an open invitation (its link stops working); audited. Revoking twice is harmless."""
     invitation = get_object_or_404(
         Invitation.objects.for_vendor(vendor).select_for_update(),
@@ -270,7 +270,7 @@ def invitation_revoke(
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
             action="invitation.revoked",
@@ -294,7 +294,7 @@ def _lock_owners(vendor: Vendor) -> int:
 
 @transaction.atomic
 def membership_change_role(
-    *, vendor: Vendor, membership_id: str, role: str, actor: User | None = None
+    *, vendor: Vendor, membership_id: str, role: str, actor: Actor
 ) -> Membership:
     """Change a member's role (audited); a vendor always keeps at least one owner."""
     if role not in Role.values:
@@ -308,7 +308,7 @@ def membership_change_role(
     membership.role = role
     membership.save(update_fields=["role", "updated_at"])
     if before != role:
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
             action="membership.role_changed",
@@ -321,13 +321,14 @@ def membership_change_role(
 
 
 @transaction.atomic
-def membership_remove(*, vendor: Vendor, membership_id: str, actor: User | None = None) -> None:
+def membership_remove(*, vendor: Vendor, membership_id: str, actor: Actor) -> None:
+    """Remove a member (audited); a vendor always keeps at least one owner."""
     membership = get_object_or_404(
         Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
     )
     if membership.role == Role.OWNER and _lock_owners(vendor) <= 1:
         raise ValidationError("A vendor needs at least one owner.")
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
         action="membership.removed",

@@ -97,7 +97,7 @@ class MembersView(VendorDashboardView):
             try:
                 created = services.invitation_create(
                     vendor=self.vendor,
-                    invited_by=authenticated_user(request),
+                    actor=self.actor,
                     base_url=request.build_absolute_uri("/")[:-1],
                     **form.cleaned_data,
                 )
@@ -124,7 +124,7 @@ class MemberRoleView(VendorDashboardView):
                 membership = services.membership_change_role(
                     vendor=self.vendor,
                     membership_id=kwargs["member_id"],
-                    actor=authenticated_user(request),
+                    actor=self.actor,
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
@@ -152,7 +152,7 @@ class MemberRemoveView(VendorDashboardView):
             services.membership_remove(
                 vendor=self.vendor,
                 membership_id=kwargs["member_id"],
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -169,7 +169,7 @@ class InvitationRevokeView(VendorDashboardView):
         invitation = services.invitation_revoke(
             vendor=self.vendor,
             invitation_id=kwargs["invitation_id"],
-            actor=authenticated_user(request),
+            actor=self.actor,
         )
         messages.success(request, f"Invitation of {invitation.email} revoked.")
         return redirect("dashboard:members", vendor_slug=self.vendor.slug)
@@ -193,7 +193,7 @@ class APIKeysView(VendorDashboardView):
             try:
                 created = api_key_create(
                     vendor=self.vendor,
-                    created_by=authenticated_user(request),
+                    actor=self.actor,
                     **form.cleaned_data,
                 )
             except ValidationError as exc:
@@ -223,7 +223,7 @@ class APIKeyRevokeView(VendorDashboardView):
         api_key = api_key_revoke(
             vendor=self.vendor,
             key_id=kwargs["key_id"],
-            actor=authenticated_user(request),
+            actor=self.actor,
         )
         messages.success(request, f"Key {api_key.prefix}… revoked; it no longer works.")
         return redirect("dashboard:api_keys", vendor_slug=self.vendor.slug)
@@ -258,9 +258,7 @@ class SettingsView(VendorDashboardView):
         form = VendorSettingsForm(request.POST)
         if form.is_valid():
             try:
-                services.vendor_update(
-                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
-                )
+                services.vendor_update(vendor=self.vendor, actor=self.actor, **form.cleaned_data)
             except ValidationError as exc:
                 form_errors_from(exc, form)
             else:
@@ -282,7 +280,7 @@ class SecuritySettingsView(SettingsView):
         if form.is_valid():
             try:
                 services.vendor_mfa_policy_set(
-                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
+                    vendor=self.vendor, actor=self.actor, **form.cleaned_data
                 )
             except ValidationError as exc:
                 form_errors_from(exc, form)

@@ -200,14 +200,11 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
     write_role = Role.ADMIN
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
-    def _actor_label(self) -> str:
-        return f"api key {self.request.user}"
-
     def create(self, request: Request) -> Response:
         data = WebhookEndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         created = services.webhook_endpoint_create(
-            vendor=self.vendor, actor_label=self._actor_label(), **data.validated_data
+            vendor=self.vendor, actor=self.actor, **data.validated_data
         )
         body = _with_secret(created)
         return Response(body, status=status.HTTP_201_CREATED)
@@ -219,7 +216,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         endpoint = services.webhook_endpoint_update(
             vendor=self.vendor,
             endpoint_id=webhook_endpoint_id,
-            actor_label=self._actor_label(),
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(WebhookEndpointOutputSerializer(endpoint).data)
@@ -227,7 +224,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, webhook_endpoint_id: str) -> Response:
         services.webhook_endpoint_delete(
-            vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor_label=self._actor_label()
+            vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor=self.actor
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -242,7 +239,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         stops verifying at once."""
         self.get_object()
         rotated = services.webhook_endpoint_secret_rotate(
-            vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor_label=self._actor_label()
+            vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor=self.actor
         )
         return Response(_with_secret(rotated))
 
@@ -279,7 +276,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         """Queue the delivery for another attempt now (the endpoint must be enabled)."""
         self.get_object()
         services.webhook_delivery_resend(
-            vendor=self.vendor, delivery_id=delivery_id, actor_label=f"api key {request.user}"
+            vendor=self.vendor, delivery_id=delivery_id, actor=self.actor
         )
         delivery = self.get_queryset().get(public_id=delivery_id)
         return Response(

@@ -32,8 +32,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from standardwebhooks import Webhook
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.crypto import secret_decrypt, secret_encrypt
 from partnerhub.webhooks.models import (
@@ -199,8 +199,7 @@ def webhook_endpoint_create(
     event_types: list[str],
     description: str = "",
     enabled: bool = True,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CreatedWebhookEndpoint:
     """Create an endpoint with a fresh signing secret (returned once)."""
     endpoint = WebhookEndpoint.objects.for_vendor(vendor).create(
@@ -211,10 +210,9 @@ def webhook_endpoint_create(
         enabled=enabled,
         secret_encrypted=secret_encrypt(secret := webhook_secret_generate()),
     )
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="webhook_endpoint.created",
         target_type="webhook_endpoint",
         target_id=endpoint.public_id,
@@ -228,8 +226,7 @@ def webhook_endpoint_update(
     *,
     vendor: Vendor,
     endpoint_id: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     **changes: Any,
 ) -> WebhookEndpoint:
     """Change url, event types, description or enabled. Re-enabling clears the failure
@@ -256,10 +253,9 @@ def webhook_endpoint_update(
     endpoint.save()
     after = {"url": endpoint.url, "event_types": endpoint.event_types, "enabled": endpoint.enabled}
     if before != after:
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
-            actor_label=actor_label,
             action="webhook_endpoint.updated",
             target_type="webhook_endpoint",
             target_id=endpoint.public_id,
@@ -271,7 +267,7 @@ def webhook_endpoint_update(
 
 @transaction.atomic
 def webhook_endpoint_secret_rotate(
-    *, vendor: Vendor, endpoint_id: str, actor: User | None = None, actor_label: str = ""
+    *, vendor: Vendor, endpoint_id: str, actor: Actor
 ) -> CreatedWebhookEndpoint:
     """Replace the endpoint's signing secret with a fresh one (returned once). Deliveries
     signed from now on use the new secret only; the old one stops verifying at once."""
@@ -280,10 +276,9 @@ def webhook_endpoint_secret_rotate(
     )
     endpoint.secret_encrypted = secret_encrypt(secret := webhook_secret_generate())
     endpoint.save(update_fields=["secret_encrypted", "updated_at"])
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="webhook_endpoint.secret_rotated",
         target_type="webhook_endpoint",
         target_id=endpoint.public_id,
@@ -292,17 +287,14 @@ def webhook_endpoint_secret_rotate(
 
 
 @transaction.atomic
-def webhook_endpoint_delete(
-    *, vendor: Vendor, endpoint_id: str, actor: User | None = None, actor_label: str = ""
-) -> None:
+def webhook_endpoint_delete(*, vendor: Vendor, endpoint_id: str, actor: Actor) -> None:
     """Delete an endpoint and its delivery log; nothing more is sent to it."""
     endpoint = get_object_or_404(
         WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
     )
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="webhook_endpoint.deleted",
         target_type="webhook_endpoint",
         target_id=endpoint.public_id,
@@ -317,9 +309,9 @@ def _endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
     endpoint.disabled_reason = reason[:200]
     endpoint.disabled_at = timezone.now()
     endpoint.save(update_fields=["enabled", "disabled_reason", "disabled_at", "updated_at"])
-    audit_record(
+    change_record(
         vendor=endpoint.vendor,
-        actor_label="webhook worker",
+        actor=Actor.system("webhook worker"),
         action="webhook_endpoint.disabled",
         target_type="webhook_endpoint",
         target_id=endpoint.public_id,
@@ -557,9 +549,7 @@ def _attempt_record(
 
 
 @transaction.atomic
-def webhook_delivery_resend(
-    *, vendor: Vendor, delivery_id: str, actor: User | None = None, actor_label: str = ""
-) -> WebhookDelivery:
+def webhook_delivery_resend(*, vendor: Vendor, delivery_id: str, actor: Actor) -> WebhookDelivery:
     """Send a delivery again now, whatever its status (the receiver deduplicates on
     ``webhook-id``). The endpoint must be enabled."""
     delivery = get_object_or_404(
@@ -571,10 +561,9 @@ def webhook_delivery_resend(
     delivery.status = DeliveryStatus.PENDING
     delivery.next_attempt_at = timezone.now()
     delivery.save(update_fields=["status", "next_attempt_at", "updated_at"])
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="webhook_delivery.resent",
         target_type="webhook_delivery",
         target_id=delivery.public_id,

@@ -11,7 +11,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partnerhub.webhooks import selectors, services
@@ -47,7 +46,7 @@ class WebhookEndpointsView(_WebhooksView):
         if form.is_valid():
             try:
                 created = services.webhook_endpoint_create(
-                    vendor=self.vendor, actor=authenticated_user(request), **form.cleaned_data
+                    vendor=self.vendor, actor=self.actor, **form.cleaned_data
                 )
             except ValidationError as exc:
                 form_errors_from(exc, form)
@@ -81,7 +80,7 @@ class WebhookEndpointView(_WebhooksView):
             rotated = services.webhook_endpoint_secret_rotate(
                 vendor=self.vendor,
                 endpoint_id=endpoint.public_id,
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
             # The new secret is shown on this response only.
             return self.render_to_response(self.get_context_data(new_secret=rotated.secret))
@@ -89,7 +88,7 @@ class WebhookEndpointView(_WebhooksView):
         services.webhook_endpoint_update(
             vendor=self.vendor,
             endpoint_id=endpoint.public_id,
-            actor=authenticated_user(request),
+            actor=self.actor,
             enabled=enable,
         )
         messages.success(request, f"Endpoint {'enabled' if enable else 'disabled'}.")
@@ -107,7 +106,7 @@ class WebhookEndpointDeleteView(_WebhooksView):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         endpoint = self.endpoint()
         services.webhook_endpoint_delete(
-            vendor=self.vendor, endpoint_id=endpoint.public_id, actor=authenticated_user(request)
+            vendor=self.vendor, endpoint_id=endpoint.public_id, actor=self.actor
         )
         messages.success(request, f"Endpoint {endpoint.url} deleted; nothing more is sent to it.")
         return redirect("webhooks:endpoints", self.vendor.slug)
@@ -136,7 +135,7 @@ class WebhookDeliveryResendView(_WebhooksView):
             services.webhook_delivery_resend(
                 vendor=self.vendor,
                 delivery_id=delivery.public_id,
-                actor=authenticated_user(request),
+                actor=self.actor,
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

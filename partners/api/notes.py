@@ -11,7 +11,6 @@ from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from partnerhub.api.authentication import APIKeyPrincipal
 from partnerhub.api.base import VendorGenericAPIView
 from partnerhub.api.pagination import CursorPagination
 from partnerhub.core.access import vendor_object_get
@@ -60,12 +59,10 @@ class PartnershipNotesApi(VendorGenericAPIView):
         partnership = self._partnership()  # 404 before reading the body
         data = NoteInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        principal = request.user
-        assert isinstance(principal, APIKeyPrincipal)
         note = partnership_note_add(
             vendor=self.vendor,
             partnership_id=partnership.public_id,
             body=data.validated_data["body"],
-            api_key=principal.api_key,
+            actor=self.actor,
         )
         return Response(NoteOutputSerializer(note).data, status=201)

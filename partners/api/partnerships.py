@@ -21,13 +21,6 @@ from partners.services.partnerships import partnership_invite, partnership_updat
 from partners.stages import Stage
 
 
-class _ApiKeyActorMixin:
-    @property
-    def api_key_id(self) -> str:
-        """The calling key's public id, recorded as the actor of events."""
-        return str(self.request.user.api_key.public_id)  # type: ignore[attr-defined]
-
-
 class PartnershipFilter(django_filters.FilterSet):
     program = django_filters.CharFilter(field_name="program__public_id")
     persona = django_filters.CharFilter(field_name="persona__public_id")
@@ -61,7 +54,6 @@ class PartnershipUpdateInputSerializer(serializers.Serializer[Any]):
     retrieve=extend_schema(responses=PartnershipOutputSerializer),
 )
 class PartnershipViewSet(
-    _ApiKeyActorMixin,
     ValuesListMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -87,8 +79,7 @@ class PartnershipViewSet(
         data.is_valid(raise_exception=True)
         partnership = partnership_invite(
             vendor=self.vendor,
-            actor=None,
-            api_key_id=self.api_key_id,
+            actor=self.actor,
             portal_url=request.build_absolute_uri("/portal/"),
             **data.validated_data,
         )
@@ -104,8 +95,7 @@ class PartnershipViewSet(
         partnership = partnership_update(
             vendor=self.vendor,
             partnership_id=partnership.public_id,
-            actor=None,
-            api_key_id=self.api_key_id,
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(PartnershipOutputSerializer(partnership).data)
@@ -133,9 +123,7 @@ class RejectInputSerializer(serializers.Serializer[Any]):
     list=extend_schema(responses=ApplicationOutputSerializer),
     retrieve=extend_schema(responses=ApplicationOutputSerializer),
 )
-class ApplicationViewSet(
-    _ApiKeyActorMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet
-):
+class ApplicationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorViewSet):
     """Submitted applications, with the join source and UTM they came through."""
 
     tenant_model = Application
@@ -163,8 +151,7 @@ class ApplicationViewSet(
         application = application_approve(
             vendor=self.vendor,
             application_id=application.public_id,
-            actor=None,
-            api_key_id=self.api_key_id,
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(ApplicationOutputSerializer(application).data)
@@ -178,8 +165,7 @@ class ApplicationViewSet(
         application = application_reject(
             vendor=self.vendor,
             application_id=application.public_id,
-            actor=None,
-            api_key_id=self.api_key_id,
+            actor=self.actor,
             **data.validated_data,
         )
         return Response(ApplicationOutputSerializer(application).data)

@@ -20,14 +20,15 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from partnerhub.accounts.models import User
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_or_none
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services import EventSpec, event_record_many
 from partners.hooks import partnership_may_move
 from partners.models import Application, Partnership
 from partners.serializers import application_data, partnership_data
 from partners.services.partners import (
-    _actor,
     _send_on_commit,
     partner_for_user,
     partner_get_or_create,
@@ -88,39 +89,43 @@ def _validate_answers(program: Program, answers: dict[str, Any]) -> dict[str, An
     return clean
 
 
-def _decide(
-    application: Application, *, status: str, actor: User | None, reason: str
-) -> dt.datetime:
+def _decide(application: Application, *, status: str, actor: Actor, reason: str) -> dt.datetime:
     now = timezone.now()
     application.status = status
     application.decision_reason = reason
-    application.decided_by = actor
+    application.decided_by = actor.user
     application.decided_at = now
     application.save(update_fields=["status", "decision_reason", "decided_by", "decided_at"])
     return now
 
 
-def _approve(
-    application: Application, *, actor: User | None, reason: str, api_key_id: str = ""
-) -> None:
+def _decision_record(application: Application, *, actor: Actor, changed: list[str]) -> None:
+    """The decision's audit row and its two events (the application's, the partnership's)."""
+    partnership = application.partnership
+    change_record(
+        vendor=application.vendor,
+        actor=actor,
+        action=f"application.{application.status}",
+        target_type="application",
+        target_id=application.public_id,
+        before={"status": Application.Status.PENDING},
+        after={"status": application.status, "partnership": partnership.public_id},
+        reason=application.decision_reason,
+        events=[
+            (f"application.{application.status}", application_data(application)),
+            ("partnership.updated", {**partnership_data(partnership), "changed": changed}),
+        ],
+    )
+
+
+def _approve(application: Application, *, actor: Actor, reason: str) -> None:
     now = _decide(application, status=Application.Status.APPROVED, actor=actor, reason=reason)
     partnership = application.partnership
     partnership.status = Partnership.Status.APPROVED
     partnership.approved_at = now
     partnership.save(update_fields=["status", "approved_at", "updated_at"])
     partnership_may_move(partnership=partnership)  # the journey may move it at once
-    event_record(
-        vendor=application.vendor,
-        type="application.approved",
-        data=application_data(application),
-        **_actor(actor, api_key_id),
-    )
-    event_record(
-        vendor=application.vendor,
-        type="partnership.updated",
-        data={**partnership_data(partnership), "changed": ["status", "approved_at"]},
-        **_actor(actor, api_key_id),
-    )
+    _decision_record(application, actor=actor, changed=["status", "approved_at"])
     _send_on_commit(
         to=partnership.partner.email,
         template="partners/email/approved.txt",
@@ -205,12 +210,17 @@ def application_submit(
         referral_code_used=tracking.referral_code,
         **track_fields,
     )
-    actor = _actor(user)
-    event_record(
-        vendor=vendor, type="partnership.created", data=partnership_data(partnership), **actor
-    )
-    event_record(
-        vendor=vendor, type="application.submitted", data=application_data(application), **actor
+    applicant = Actor.for_user(user) if user is not None else Actor.system("applicant")
+    event_record_many(
+        vendor=vendor,
+        events=[
+            EventSpec(
+                "partnership.created", partnership_data(partnership), **applicant.event_actor
+            ),
+            EventSpec(
+                "application.submitted", application_data(application), **applicant.event_actor
+            ),
+        ],
     )
     _send_on_commit(
         to=partner.email,
@@ -218,7 +228,11 @@ def application_submit(
         context={"partnership": partnership, "program": program},
     )
     if program.application_mode == Program.ApplicationMode.OPEN:
-        _approve(application, actor=None, reason="Open program: approved automatically.")
+        _approve(
+            application,
+            actor=Actor.system("open program"),
+            reason="Open program: approved automatically.",
+        )
     return application
 
 
@@ -367,14 +381,13 @@ def application_approve(
     *,
     vendor: Vendor,
     application_id: str,
-    actor: User | None,
+    actor: Actor,
     reason: str = "",
-    api_key_id: str = "",
 ) -> Application:
     """Approve a pending application: its partnership becomes approved (once; a decided
     application is refused). Raises ``Application.DoesNotExist`` for another vendor's id."""
     application = _pending_application(vendor=vendor, application_id=application_id)
-    _approve(application, actor=actor, reason=reason.strip(), api_key_id=api_key_id)
+    _approve(application, actor=actor, reason=reason.strip())
     return application
 
 
@@ -383,9 +396,8 @@ def application_reject(
     *,
     vendor: Vendor,
     application_id: str,
-    actor: User | None,
+    actor: Actor,
     reason: str,
-    api_key_id: str = "",
 ) -> Application:
     """Reject a pending application with a reason the partner receives by e-mail."""
     reason = (reason or "").strip()
@@ -396,18 +408,7 @@ def application_reject(
     partnership = application.partnership
     partnership.status = Partnership.Status.REJECTED
     partnership.save(update_fields=["status", "updated_at"])
-    event_record(
-        vendor=vendor,
-        type="application.rejected",
-        data=application_data(application),
-        **_actor(actor, api_key_id),
-    )
-    event_record(
-        vendor=vendor,
-        type="partnership.updated",
-        data={**partnership_data(partnership), "changed": ["status"]},
-        **_actor(actor, api_key_id),
-    )
+    _decision_record(application, actor=actor, changed=["status"])
     _send_on_commit(
         to=partnership.partner.email,
         template="partners/email/rejected.txt",
@@ -417,7 +418,7 @@ def application_reject(
 
 
 def applications_decide_bulk(
-    *, vendor: Vendor, application_ids: list[str], decision: str, actor: User, reason: str = ""
+    *, vendor: Vendor, application_ids: list[str], decision: str, actor: Actor, reason: str = ""
 ) -> tuple[int, list[str]]:
     """Approve or reject many applications, each in its own transaction. Returns how many
     were decided and a message per refused one (already decided, unknown)."""
@@ -445,7 +446,7 @@ def applications_decide_bulk(
 
 @transaction.atomic
 def application_correct_join_source(
-    *, vendor: Vendor, application_id: str, join_source_id: str | None, actor: User | None
+    *, vendor: Vendor, application_id: str, join_source_id: str | None, actor: Actor
 ) -> Application:
     """A manager corrects the recorded join source, on the application and its partnership."""
     application = Application.objects.for_vendor(vendor).get(public_id=application_id)

@@ -18,10 +18,10 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
-from partnerhub.accounts.models import User
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.ids import new_public_id
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
 from partners.models import Partner, PartnerImport, Partnership
 from partners.serializers import partnership_data
 from partners.services.partners import referral_codes_new
@@ -66,11 +66,12 @@ def partners_import_csv(
     program_id: str,
     content: bytes,
     file_name: str = "",
-    actor: User | None,
+    actor: Actor,
 ) -> PartnerImport:
     """Create a partnership (approved, stage *interest*) for every valid row whose partner is
-    not yet in the program. Returns the import with its per-row report; a refused file
-    (too large, not CSV, no email column) raises ``ValidationError`` and writes nothing."""
+    not yet in the program; the import is audited once, each partnership announced. Returns
+    the import with its per-row report; a refused file (too large, not CSV, no email
+    column) raises ``ValidationError`` and writes nothing."""
     program = Program.objects.for_vendor(vendor).filter(public_id=program_id).first()
     if program is None:
         raise ValidationError({"program_id": "Choose a program."})
@@ -145,28 +146,35 @@ def partners_import_csv(
         for (email, row), code in zip(to_create, codes, strict=True)
     ]
     Partnership.objects.for_vendor(vendor).bulk_create(new_partnerships)
-    for partnership in new_partnerships:
-        event_record(
-            vendor=vendor,
-            type="partnership.created",
-            data=partnership_data(partnership),
-            actor_type="user" if actor else "system",
-            actor_id=actor.public_id if actor else "",
-        )
     for entry in report:
         if entry["outcome"] == "pending":
             existing = entry["email"] in already
             entry["outcome"] = "existing" if existing else "created"
             entry["reason"] = "already in the program" if existing else ""
-    return PartnerImport.objects.for_vendor(vendor).create(
+    partner_import = PartnerImport.objects.for_vendor(vendor).create(
         vendor=vendor,
         program=program,
         file_name=file_name[:255],
         checksum=hashlib.sha256(content).hexdigest(),
-        created_by=actor,
+        created_by=actor.user,
         rows_total=len(rows),
         created_count=sum(1 for e in report if e["outcome"] == "created"),
         existing_count=sum(1 for e in report if e["outcome"] == "existing"),
         refused_count=sum(1 for e in report if e["outcome"] == "refused"),
         report=report,
     )
+    change_record(
+        vendor=vendor,
+        actor=actor,
+        action="partners.imported",
+        target_type="partner_import",
+        target_id=partner_import.public_id,
+        after={
+            "program": program.public_id,
+            "created": partner_import.created_count,
+            "existing": partner_import.existing_count,
+            "refused": partner_import.refused_count,
+        },
+        events=[("partnership.created", partnership_data(p)) for p in new_partnerships],
+    )
+    return partner_import

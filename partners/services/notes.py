@@ -8,14 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 
-from partnerhub.accounts.models import User
-from partnerhub.api.models import APIKey
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
 from partners.models import Partnership, PartnershipNote
 from partners.serializers import note_data
-from partners.services.partners import _actor
 
 NOTE_MAX_CHARS = 5000
 
@@ -36,8 +33,7 @@ def partnership_note_add(
     vendor: Vendor,
     partnership_id: str,
     body: str,
-    actor: User | None = None,
-    api_key: APIKey | None = None,
+    actor: Actor,
 ) -> PartnershipNote:
     """Add a note to one of the vendor's partnerships (another vendor's id: DoesNotExist, so
     callers answer 404). The text is stripped, required and at most 5,000 characters; the
@@ -50,28 +46,26 @@ def partnership_note_add(
             {"body": f"At most {NOTE_MAX_CHARS:,} characters (this note has {len(text):,})."}
         )
     partnership = Partnership.objects.for_vendor(vendor).get(public_id=partnership_id)
-    if actor is not None:
-        label = actor.full_name or actor.email
-    elif api_key is not None:
-        label = f"API key {api_key.name}"
+    if actor.user is not None:
+        label = actor.user.full_name or actor.user.email
+    elif actor.api_key is not None:
+        label = f"API key {actor.api_key.name}"
     else:
-        label = "system"
+        label = actor.label
     note = PartnershipNote.objects.for_vendor(vendor).create(
-        vendor=vendor, partnership=partnership, author=actor, author_label=label[:200], body=text
+        vendor=vendor,
+        partnership=partnership,
+        author=actor.user,
+        author_label=label[:200],
+        body=text,
     )
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label="" if actor else label,
         action="partnership.note_added",
         target_type="partnership",
         target_id=partnership.public_id,
         after={"note": note.public_id},
-    )
-    event_record(
-        vendor=vendor,
-        type="partnership.note_added",
-        data=note_data(note),
-        **_actor(actor, api_key.public_id if api_key else ""),
+        event=("partnership.note_added", note_data(note)),
     )
     return note

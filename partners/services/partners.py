@@ -21,15 +21,6 @@ from partners.models import Partner, Partnership, PartnerUser
 _CODE_ALPHABET = string.ascii_lowercase + string.digits
 
 
-def _actor(user: User | None, api_key_id: str = "") -> dict[str, str]:
-    """Who made a change, for the event: a dashboard user, an API key, or the system."""
-    if api_key_id:
-        return {"actor_type": "api_key", "actor_id": api_key_id}
-    if user is None:
-        return {"actor_type": "system", "actor_id": ""}
-    return {"actor_type": "user", "actor_id": user.public_id}
-
-
 def _send_on_commit(*, to: str, template: str, context: dict[str, Any]) -> None:
     subject_and_body = render_to_string(template, context).strip()
     subject, _, body = subject_and_body.partition("\n")

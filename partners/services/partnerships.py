@@ -9,15 +9,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_or_none
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record
 from partners.models import Partnership
 from partners.serializers import partnership_data
 from partners.services.partners import (
-    _actor,
     _send_on_commit,
     partner_get_or_create,
     referral_code_new,
@@ -35,14 +34,13 @@ def partnership_invite(
     name: str = "",
     persona_id: str | None = None,
     join_source_id: str | None = None,
-    actor: User | None,
+    actor: Actor,
     portal_url: str = "",
     send_email: bool = True,
-    api_key_id: str = "",
 ) -> Partnership:
     """Invite a partner by e-mail into a program: the partnership is approved at once (the
-    vendor chose them) and starts in *recruitment*. A partner already in the program is
-    refused."""
+    vendor chose them) and starts in *recruitment*; audited. A partner already in the
+    program is refused."""
     program = vendor_object_or_none(
         Program, vendor=vendor, public_id=program_id, field="program_id"
     )
@@ -72,11 +70,14 @@ def partnership_invite(
         approved_at=now,
         invited_at=now,
     )
-    event_record(
+    change_record(
         vendor=vendor,
-        type="partnership.created",
-        data=partnership_data(partnership),
-        **_actor(actor, api_key_id),
+        actor=actor,
+        action="partnership.invited",
+        target_type="partnership",
+        target_id=partnership.public_id,
+        after={"program": program.public_id, "partner": partner.email, "status": "approved"},
+        event=("partnership.created", partnership_data(partnership)),
     )
     if send_email:
         _send_on_commit(
@@ -92,13 +93,12 @@ def partnership_update(
     *,
     vendor: Vendor,
     partnership_id: str,
-    actor: User | None,
-    api_key_id: str = "",
+    actor: Actor,
     **changes: Any,
 ) -> Partnership:
-    """A manager's correction of persona, join source, recruiter or status. Ids are public
-    ids of the same vendor (others are refused as unknown). Stage moves belong to the
-    journey's stage machine and are not accepted here."""
+    """A manager's correction of persona, join source, recruiter or status, audited with
+    what it changed. Ids are public ids of the same vendor (others are refused as unknown).
+    Stage moves belong to the journey's stage machine and are not accepted here."""
     partnership = (
         Partnership.objects.for_vendor(vendor)
         .select_for_update()
@@ -106,6 +106,8 @@ def partnership_update(
         .get(public_id=partnership_id)
     )
     changed = []
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
     related: dict[str, tuple[str, Any]] = {
         "persona_id": ("persona", PartnerPersona),
         "join_source_id": ("join_source", JoinSource),
@@ -118,6 +120,10 @@ def partnership_update(
             )
             if value is not None and value.pk == partnership.pk:
                 raise ValidationError({key: "A partnership cannot recruit itself."})
+            if getattr(partnership, f"{attr}_id") != (value.pk if value is not None else None):
+                old = getattr(partnership, attr)
+                before[attr] = old.public_id if old is not None else None
+                after[attr] = value.public_id if value is not None else None
             setattr(partnership, attr, value)
             changed.append(attr)
     if "status" in changes:
@@ -125,15 +131,7 @@ def partnership_update(
         if status not in Partnership.Status.values:
             raise ValidationError({"status": "Unknown status."})
         if status != partnership.status:
-            audit_record(
-                vendor=vendor,
-                actor=actor,
-                action="partnership.status_changed",
-                target_type="partnership",
-                target_id=partnership.public_id,
-                before={"status": partnership.status},
-                after={"status": status},
-            )
+            before["status"], after["status"] = partnership.status, status
         if status == Partnership.Status.APPROVED and partnership.approved_at is None:
             partnership.approved_at = timezone.now()
         if status == Partnership.Status.ENDED:
@@ -144,10 +142,18 @@ def partnership_update(
         raise ValidationError({next(iter(changes)): "This field cannot be changed here."})
     if changed:
         partnership.save()
-        event_record(
-            vendor=vendor,
-            type="partnership.updated",
-            data={**partnership_data(partnership), "changed": changed},
-            **_actor(actor, api_key_id),
-        )
+        event = ("partnership.updated", {**partnership_data(partnership), "changed": changed})
+        if before:
+            change_record(
+                vendor=vendor,
+                actor=actor,
+                action=f"partnership.{'status_changed' if 'status' in before else 'updated'}",
+                target_type="partnership",
+                target_id=partnership.public_id,
+                before=before,
+                after=after,
+                event=event,
+            )
+        else:  # the same values again: announced as before, nothing to audit
+            event_record(vendor=vendor, type=event[0], data=event[1], **actor.event_actor)
     return partnership

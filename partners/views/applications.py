@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.core.pages import ListPage
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners import selectors
@@ -80,7 +79,7 @@ class ApplicationDecideView(VendorDashboardView):
             vendor=self.vendor,
             application_ids=ids,
             decision=decision,
-            actor=authenticated_user(request),
+            actor=self.actor,
             reason=reason,
         )
         verb = "approved" if decision == "approve" else "rejected"
@@ -109,14 +108,13 @@ class ApplicationDetailView(VendorDashboardView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         application = self.get_application()
-        actor = authenticated_user(request)
         if "join_source" in request.POST:
             try:
                 application_correct_join_source(
                     vendor=self.vendor,
                     application_id=application.public_id,
                     join_source_id=request.POST["join_source"] or None,
-                    actor=actor,
+                    actor=self.actor,
                 )
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
@@ -138,7 +136,7 @@ class ApplicationDetailView(VendorDashboardView):
                 decide(
                     vendor=self.vendor,
                     application_id=application.public_id,
-                    actor=actor,
+                    actor=self.actor,
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as exc:

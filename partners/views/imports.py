@@ -9,7 +9,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.core.pages import ListPage
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners.forms import ImportForm
@@ -47,7 +46,7 @@ class ImportView(ListPage):
                         program_id=form.cleaned_data["program"].public_id,
                         content=upload.read(),
                         file_name=upload.name or "",
-                        actor=authenticated_user(request),
+                        actor=self.actor,
                     )
                 except ValidationError as exc:
                     form_errors_from(exc, form)

@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from partnerhub.accounts.models import authenticated_user
 from partnerhub.core.pages import ListPage
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners import selectors
@@ -61,7 +60,7 @@ class PartnershipInviteView(VendorDashboardView):
                     email=data["email"],
                     name=data["name"],
                     persona_id=data["persona"].public_id if data["persona"] else None,
-                    actor=authenticated_user(request),
+                    actor=self.actor,
                     portal_url=request.build_absolute_uri("/portal/"),
                 )
             except ValidationError as exc:

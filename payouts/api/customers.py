@@ -63,10 +63,6 @@ class CustomerFilter(django_filters.FilterSet):
 # --- views ----------------------------------------------------------------------------------
 
 
-def _label(request: Request) -> str:
-    return f"api key {request.user}"
-
-
 @extend_schema_view(
     create=extend_schema(
         request=CustomerInputSerializer,
@@ -92,7 +88,7 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorVi
         customer, created = customer_create(
             vendor=self.vendor,
             partnership_id=values.pop("partnership"),
-            actor_label=_label(request),
+            actor=self.actor,
             **values,
         )
         return Response(
@@ -113,6 +109,6 @@ class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorVi
             vendor=self.vendor,
             customer_id=customer_id,
             at=data.validated_data["at"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(CustomerOutputSerializer(customer).data)

@@ -13,7 +13,6 @@ from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.tenancy.models import Role
-from payouts.api.customers import _label
 from payouts.models import (
     Payout,
     PayoutRun,
@@ -79,7 +78,7 @@ class PayoutRunViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorV
             vendor=self.vendor,
             program_id=data.validated_data["program"],
             period=data.validated_data["period"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(PayoutRunOutputSerializer(run).data, status=status.HTTP_202_ACCEPTED)
 
@@ -102,9 +101,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
         """Approve a draft payout. A held payout stays held (400) until the partner's payout
         details are complete."""
         self.get_object()
-        result = runs.payouts_approve(
-            vendor=self.vendor, payout_ids=[payout_id], actor_label=_label(request)
-        )
+        result = runs.payouts_approve(vendor=self.vendor, payout_ids=[payout_id], actor=self.actor)
         if result.held:
             from rest_framework.exceptions import ValidationError
 
@@ -124,7 +121,7 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
         result = runs.payouts_approve(
             vendor=self.vendor,
             payout_ids=data.validated_data["payouts"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(
             {
@@ -144,6 +141,6 @@ class PayoutViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, VendorView
             vendor=self.vendor,
             payout_id=payout_id,
             reference=data.validated_data["reference"],
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return Response(PayoutOutputSerializer(payout).data)

@@ -63,10 +63,6 @@ class CommissionPlanFilter(django_filters.FilterSet):
         fields = ["program", "kind", "is_active"]
 
 
-def _label(request: Request) -> str:
-    return f"api key {request.user}"
-
-
 @extend_schema_view(
     list=extend_schema(responses=CommissionPlanOutputSerializer),
     retrieve=extend_schema(responses=CommissionPlanOutputSerializer),
@@ -98,7 +94,7 @@ class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ve
         data = CommissionPlanInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         plan = plans.commission_plan_create(
-            vendor=self.vendor, actor_label=_label(request), **data.service_fields()
+            vendor=self.vendor, actor=self.actor, **data.service_fields()
         )
         return self._render(plan, status.HTTP_201_CREATED)
 
@@ -110,7 +106,7 @@ class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ve
         plan = plans.commission_plan_update(
             vendor=self.vendor,
             plan_id=plan.public_id,
-            actor_label=_label(request),
+            actor=self.actor,
             **data.service_fields(),
         )
         return self._render(plan)
@@ -136,6 +132,6 @@ class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ve
             vendor=self.vendor,
             plan_id=plan.public_id,
             reason=data.validated_data.get("reason", ""),
-            actor_label=_label(request),
+            actor=self.actor,
         )
         return self._render(plan)

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.db import transaction
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from payouts.services import ledger
 from payouts.services.events import _announce_commissions
@@ -25,5 +26,6 @@ def commissions_recompute(*, vendor: Vendor) -> int:
 
 @transaction.atomic
 def commissions_release(*, vendor: Vendor, now: dt.datetime | None = None) -> int:
-    """pending → available once the program's hold period is over (audited per row)."""
-    return ledger.commissions_release(vendor_id=vendor.pk, now=now)
+    """pending → available once the program's hold period is over (audited per row). Only
+    the clock decides this, so the actor is always the ledger itself."""
+    return ledger.commissions_release(vendor_id=vendor.pk, now=now, actor=Actor.system("ledger"))

@@ -9,9 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_get
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import (
     event_record,
@@ -37,7 +37,7 @@ def customer_create(
     attribution_method: str = AttributionMethod.API,
     attribution_ref: str = "",
     signed_up_at: dt.datetime | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> tuple[Customer, bool]:
     """Create a customer by the vendor's external id, or return the existing one (created is
     False). Attribution of a new customer is recorded; an existing customer keeps its own."""
@@ -64,10 +64,12 @@ def customer_create(
             ),
             method=attribution_method,
             ref=attribution_ref,
-            actor_label=actor_label,
             at=None,
+            actor=actor,
         )
-    event_record(vendor=vendor, type="customer.created", data=customer_data(customer))
+    event_record(
+        vendor=vendor, type="customer.created", data=customer_data(customer), **actor.event_actor
+    )
     return customer, True
 
 
@@ -77,8 +79,7 @@ def customer_churn(
     vendor: Vendor,
     customer_id: str,
     at: dt.datetime | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> tuple[Customer, bool]:
     """A paying customer stopped paying (its subscription was cancelled) at ``at`` (now by
     default): from then on it is not among its partnership's paying customers nor in its
@@ -111,17 +112,16 @@ def customer_churn(
     customer.status = Customer.Status.CHURNED
     customer.churned_at = at
     customer.save(update_fields=["status", "churned_at", "updated_at"])
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="customer.churned",
         target_type="customer",
         target_id=customer.public_id,
         before={"status": Customer.Status.ACTIVE},
         after={"status": customer.status, "churned_at": at.isoformat()},
+        event=("customer.churned", customer_data(customer)),
     )
-    event_record(vendor=vendor, type="customer.churned", data=customer_data(customer))
     return customer, True
 
 
@@ -132,9 +132,8 @@ def _attribute(
     partnership: Partnership,
     method: str,
     ref: str,
-    actor_label: str,
     at: dt.datetime | None,
-    actor: User | None = None,
+    actor: Actor,
     reason: str = "",
 ) -> None:
     if method not in AttributionMethod.values:
@@ -153,10 +152,9 @@ def _attribute(
             "updated_at",
         ]
     )
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="customer.attributed",
         target_type="customer",
         target_id=customer.public_id,
@@ -176,8 +174,7 @@ def customer_attribute(
     ref: str = "",
     at: dt.datetime | None = None,
     replace: bool = False,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     reason: str = "",
 ) -> bool:
     """Attribute ``customer`` to ``partnership`` by ``method`` (click, referral_code, deal,
@@ -198,7 +195,6 @@ def customer_attribute(
         partnership=partnership,
         method=method,
         ref=ref,
-        actor_label=actor_label,
         at=at,
         actor=actor,
         reason=reason,

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from partnerhub.core.actor import Actor
 from partners.stages import STAGE_ORDER
 
 _STAGES = "ARRAY[" + ",".join(f"'{s}'" for s in STAGE_ORDER) + "]::varchar[]"
@@ -289,7 +290,7 @@ def commission_status_move(
     target_type: str,
     target_sql: str = "%(target)s",
     old_status_sql: str = "",
-    actor_label: str = "ledger",
+    actor: Actor,
     reason: str = "",
     set_sql: str = "",
     from_sql: str = "",
@@ -316,9 +317,10 @@ def commission_status_move(
       RETURNING c.public_id, ({old_status})::text AS old_status, ({target_sql})::text AS target
     )
     INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
-      actor_label, action, target_type, target_id, before, after, reason)
-    SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, NULL, %(actor_label)s,
-           'commission.status_changed', %(target_type)s, target,
+      actor_label, actor_type, actor_id, action, target_type, target_id, before, after, reason)
+    SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, %(actor_user)s,
+           %(actor_label)s, %(actor_type)s, %(actor_id)s, 'commission.status_changed',
+           %(target_type)s, target,
            jsonb_build_object('status', jsonb_object_agg(public_id, old_status)),
            jsonb_build_object('status', %(to_status)s::text, 'count', COUNT(*),
                               'commissions', jsonb_agg(public_id ORDER BY public_id)),
@@ -336,16 +338,17 @@ def commission_status_move(
                 "from_first": statuses[0],
                 "to_status": to_status,
                 "target_type": target_type,
-                "actor_label": actor_label,
+                "actor_user": actor.user.pk if actor.user is not None else None,
+                "actor_label": actor.label,
+                "actor_type": actor.kind,
+                "actor_id": actor.id,
                 "reason": reason,
             },
         )
         return sum(row[0] for row in cursor.fetchall())
 
 
-def commissions_release(
-    *, vendor_id: int, now: Any = None, batch: str = "", actor_label: str = "ledger"
-) -> int:
+def commissions_release(*, vendor_id: int, actor: Actor, now: Any = None, batch: str = "") -> int:
     """pending → available for every commission whose hold period is over, audited as one
     row for the batch (target ``commission_release``, id ``batch`` or the release time)."""
     now = now or timezone.now()
@@ -356,6 +359,6 @@ def commissions_release(
         where_sql="c.available_at <= %(now)s",
         params={"now": now, "target": batch or now.strftime("%Y-%m-%dT%H:%M:%S%z")},
         target_type="commission_release",
-        actor_label=actor_label,
+        actor=actor,
         reason="Hold period over.",
     )

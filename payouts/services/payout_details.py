@@ -9,8 +9,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.shortcuts import get_object_or_404
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from payouts.models import (
     PartnerPayoutDetails,
@@ -21,7 +21,7 @@ from payouts.models import (
 
 @transaction.atomic
 def payout_details_set(
-    *, vendor: Vendor, partner_id: int, actor: User | None = None, **values: Any
+    *, vendor: Vendor, partner_id: int, actor: Actor, **values: Any
 ) -> PartnerPayoutDetails:
     """Create or change how a vendor pays a partner (audited: it decides where money goes)."""
     details, _ = PartnerPayoutDetails.objects.for_vendor(vendor).get_or_create(
@@ -47,7 +47,7 @@ def payout_details_set(
         details.country = details.country.upper()
     details.full_clean(exclude=["vendor", "partner", "public_id"])
     details.save()
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
         action="payout_details.changed",
@@ -60,9 +60,7 @@ def payout_details_set(
 
 
 @transaction.atomic
-def payout_details_verify(
-    *, vendor: Vendor, details_id: str, actor: User | None = None
-) -> PartnerPayoutDetails:
+def payout_details_verify(*, vendor: Vendor, details_id: str, actor: Actor) -> PartnerPayoutDetails:
     """A vendor admin marks a submitted tax form verified (audited). Refused when no form of
     the kind the partner's country needs was submitted."""
     details = get_object_or_404(
@@ -76,7 +74,7 @@ def payout_details_verify(
     before = details.tax_form_status
     details.tax_form_status = PartnerPayoutDetails.TaxFormStatus.VERIFIED
     details.save(update_fields=["tax_form_status", "updated_at"])
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
         action="payout_details.tax_form_verified",

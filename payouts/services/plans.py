@@ -25,12 +25,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from partnerhub.accounts.models import User
 from partnerhub.api.serializers import api_representation
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_get, vendor_object_or_none
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
 from partners.stages import STAGE_ORDER, Stage, stage_rank
 from payouts.models import CommissionPlan, CommissionPlanTier
 from payouts.serializers import CommissionPlanOutputSerializer
@@ -264,23 +263,19 @@ def _record(
     plan: CommissionPlan,
     before: dict[str, Any] | None,
     after: dict[str, Any],
-    actor: User | None,
-    actor_label: str,
+    actor: Actor,
     reason: str = "",
 ) -> None:
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action=action,
         target_type="commission_plan",
         target_id=plan.public_id,
         before=before,
         after=after,
         reason=reason,
-    )
-    event_record(
-        vendor=vendor, type=action, data=api_representation(CommissionPlanOutputSerializer, plan)
+        event=(action, api_representation(CommissionPlanOutputSerializer, plan)),
     )
 
 
@@ -297,8 +292,7 @@ def commission_plan_create(
     duration_months: int | None = None,
     cap_per_customer_amount: int | None = None,
     tiers: list[dict[str, Any]] | None = None,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Create an active plan for a program (optionally only for one persona)."""
     if kind not in Kind.values:
@@ -329,7 +323,6 @@ def commission_plan_create(
         before=None,
         after=commission_plan_data(plan, saved),
         actor=actor,
-        actor_label=actor_label,
     )
     return plan
 
@@ -339,8 +332,7 @@ def commission_plan_update(
     *,
     vendor: Vendor,
     plan_id: str,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
     **changes: Any,
 ) -> CommissionPlan:
     """Change a plan's name, persona, rate, bounty, duration, cap or tiers (``tiers`` replaces
@@ -397,7 +389,6 @@ def commission_plan_update(
             before=before,
             after=after,
             actor=actor,
-            actor_label=actor_label,
         )
     return plan
 
@@ -407,8 +398,7 @@ def commission_plan_deactivate(
     vendor: Vendor,
     plan_id: str,
     reason: str = "",
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Stop a plan paying: revenue events computed from now on earn nothing under it. Its
     commissions stay in the ledger (and are still reversed by refunds). Deactivating an
@@ -419,7 +409,6 @@ def commission_plan_deactivate(
         active=False,
         reason=reason,
         actor=actor,
-        actor_label=actor_label,
     )
 
 
@@ -428,8 +417,7 @@ def commission_plan_reactivate(
     vendor: Vendor,
     plan_id: str,
     reason: str = "",
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> CommissionPlan:
     """Switch a deactivated plan back on: revenue events computed from now on earn under it
     again, at its current rate and tiers (events computed while it was off are not
@@ -441,7 +429,6 @@ def commission_plan_reactivate(
         active=True,
         reason=reason,
         actor=actor,
-        actor_label=actor_label,
     )
 
 
@@ -452,8 +439,7 @@ def _plan_switch(
     plan_id: str,
     active: bool,
     reason: str,
-    actor: User | None,
-    actor_label: str,
+    actor: Actor,
 ) -> CommissionPlan:
     plan = _locked_plan(vendor=vendor, plan_id=plan_id)
     if plan.is_active == active:
@@ -471,7 +457,6 @@ def _plan_switch(
         before=before,
         after=commission_plan_data(plan, tiers),
         actor=actor,
-        actor_label=actor_label,
         reason=reason,
     )
     return plan

@@ -14,10 +14,10 @@ from django.db import connection, transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from partnerhub.accounts.models import User
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import change_record
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record, event_record_select
+from partnerhub.webhooks.services import event_record_select
 from payouts.models import (
     CommissionStatus,
     PartnerPayoutDetails,
@@ -30,6 +30,9 @@ from payouts.services.events import PAYOUT_EVENTS_SQL, payout_data
 from programs.models import Program
 
 CHUNK_SIZE = int(os.environ.get("PAYOUTS_RUN_CHUNK_SIZE", "1000"))
+# The run's own ledger moves (linking commissions, releasing the rest): whoever started it,
+# the run does them, in chunks, on a worker.
+_PAYOUT_RUN = Actor.system("payout run")
 
 
 def _chunk_pause() -> float:
@@ -63,8 +66,7 @@ def payout_run_start(
     vendor: Vendor,
     program_id: str,
     period: str | dt.date,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> tuple[PayoutRun, bool]:
     """Create the run of a program for a period (or return the existing one) and enqueue its
     work after commit. Returns (run, created)."""
@@ -83,17 +85,16 @@ def payout_run_start(
                 program=program,
                 period_start=start,
                 period_end=end,
-                started_by=actor,
+                started_by=actor.user,
             )
         ],
         ignore_conflicts=True,
     )
     run = PayoutRun.objects.for_vendor(vendor).get(program=program, period_start=start)
     created = run.public_id == public_id
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="payout_run.started",
         target_type="payout_run",
         target_id=run.public_id,
@@ -191,7 +192,7 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
             # What the run did not pay (carried forward, or past the period) is released now,
             # audited as one row for the run; the hourly release task does the same between runs.
             ledger.commissions_release(
-                vendor_id=vendor.pk, now=now, batch=run.public_id, actor_label="payout run"
+                vendor_id=vendor.pk, now=now, batch=run.public_id, actor=_PAYOUT_RUN
             )
             with connection.cursor() as cursor:
                 cursor.execute(
@@ -291,7 +292,7 @@ def _chunk_payouts(
         target_type="payout",
         target_sql="m.payout_public_id",
         old_status_sql="m.old_status",
-        actor_label="payout run",
+        actor=_PAYOUT_RUN,
         reason=f"Payout run {run.public_id}",
     )
     if moved != len(commission_ids):
@@ -327,9 +328,7 @@ class ApproveResult:
 
 
 @transaction.atomic
-def payouts_approve(
-    *, vendor: Vendor, payout_ids: list[str], actor: User | None = None, actor_label: str = ""
-) -> ApproveResult:
+def payouts_approve(*, vendor: Vendor, payout_ids: list[str], actor: Actor) -> ApproveResult:
     """Approve draft payouts (bulk). Held payouts whose partner completed the details since
     are approved too; those still incomplete stay held with the reason. Audited per payout."""
     payouts = list(
@@ -355,13 +354,12 @@ def payouts_approve(
         before = p.status
         p.status = PayoutStatus.APPROVED
         p.held_reason = ""
-        p.approved_by = actor
+        p.approved_by = actor.user
         p.approved_at = timezone.now()
         p.save(update_fields=["status", "held_reason", "approved_by", "approved_at", "updated_at"])
-        audit_record(
+        change_record(
             vendor=vendor,
             actor=actor,
-            actor_label=actor_label,
             action="payout.approved",
             target_type="payout",
             target_id=p.public_id,
@@ -388,8 +386,7 @@ def payout_mark_paid(
     payout_id: str,
     reference: str,
     provider: str = Payout.Provider.MANUAL,
-    actor: User | None = None,
-    actor_label: str = "",
+    actor: Actor,
 ) -> Payout:
     """Record that an approved payout was paid (bank/PayPal with its reference, or Stripe's
     transfer id); its commissions become paid. A paid payout is final: marking it again is a
@@ -414,26 +411,23 @@ def payout_mark_paid(
         where_sql="c.payout_id = %(payout)s",
         params={"payout": payout.pk, "target": payout.public_id},
         target_type="payout",
-        actor_label=actor_label or (actor.email if actor else "system"),
+        actor=actor,
         reason=f"Payout {payout.public_id} paid",
     )
-    audit_record(
+    change_record(
         vendor=vendor,
         actor=actor,
-        actor_label=actor_label,
         action="payout.paid",
         target_type="payout",
         target_id=payout.public_id,
         before={"status": before},
         after={"status": payout.status, "reference": payout.provider_reference},
+        event=("payout.paid", payout_data(payout)),
     )
-    event_record(vendor=vendor, type="payout.paid", data=payout_data(payout))
     return payout
 
 
-def payout_send_stripe(
-    *, vendor: Vendor, payout_id: str, actor: User | None = None, actor_label: str = ""
-) -> Payout:
+def payout_send_stripe(*, vendor: Vendor, payout_id: str, actor: Actor) -> Payout:
     """Pay an approved payout by a Stripe Connect transfer to the partner's account.
 
     The transfer's idempotency key is ``payout:<id>``: a retry after a crash or timeout
@@ -479,5 +473,4 @@ def payout_send_stripe(
         reference=transfer["id"],
         provider=Payout.Provider.STRIPE,
         actor=actor,
-        actor_label=actor_label,
     )

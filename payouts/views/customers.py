@@ -86,7 +86,7 @@ class CustomerChurnView(VendorDashboardView):
                 vendor=self.vendor,
                 customer_id=customer.public_id,
                 at=form.cleaned_data["at"],
-                actor=self.membership.user,
+                actor=self.actor,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)

@@ -37,7 +37,7 @@ class PayoutDetailsVerifyView(VendorDashboardView):
     def post(self, request: HttpRequest, vendor_slug: str, payout_details_id: str) -> HttpResponse:
         try:
             details = payout_details_verify(
-                vendor=self.vendor, details_id=payout_details_id, actor=self.membership.user
+                vendor=self.vendor, details_id=payout_details_id, actor=self.actor
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))

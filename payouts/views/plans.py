@@ -208,13 +208,14 @@ class CommissionPlanFormView(VendorDashboardView):
         if form.is_valid() and formset.is_valid():
             fields = form.service_fields()
             fields["tiers"] = _tier_rows(formset)
-            actor = self.membership.user
             try:
                 if plan is None:
-                    plan = plans.commission_plan_create(vendor=self.vendor, actor=actor, **fields)
+                    plan = plans.commission_plan_create(
+                        vendor=self.vendor, actor=self.actor, **fields
+                    )
                 else:
                     plan = plans.commission_plan_update(
-                        vendor=self.vendor, plan_id=plan.public_id, actor=actor, **fields
+                        vendor=self.vendor, plan_id=plan.public_id, actor=self.actor, **fields
                     )
             except ValidationError as exc:
                 _show_errors(exc, form, formset)
@@ -269,7 +270,7 @@ class CommissionPlanDeactivateView(VendorDashboardView):
 
     def _switch(self, plan: CommissionPlan, reason: str) -> None:
         plans.commission_plan_deactivate(
-            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.membership.user
+            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.actor
         )
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
@@ -295,5 +296,5 @@ class CommissionPlanReactivateView(CommissionPlanDeactivateView):
 
     def _switch(self, plan: CommissionPlan, reason: str) -> None:
         plans.commission_plan_reactivate(
-            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.membership.user
+            vendor=self.vendor, plan_id=plan.public_id, reason=reason, actor=self.actor
         )

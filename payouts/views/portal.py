@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from partnerhub.accounts.models import authenticated_user
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import vendor_scope
 from partners.selectors import partnership_for_partner, partnerships_for_partner
 from partners.services.partners import partner_for_user
@@ -110,7 +111,7 @@ def payout_details_view(request: HttpRequest, partnership_id: str) -> HttpRespon
             payout_details_set(
                 vendor=partnership.vendor,
                 partner_id=partner.pk,
-                actor=authenticated_user(request),
+                actor=Actor.for_user(authenticated_user(request)),
                 **values,
             )
         messages.success(request, "Payout details saved.")

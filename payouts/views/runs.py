@@ -49,7 +49,7 @@ class PayoutRunsView(VendorDashboardView):
                 vendor=self.vendor,
                 program_id=form.cleaned_data["program"],
                 period=form.cleaned_data["period"],
-                actor=self.membership.user,
+                actor=self.actor,
             )
         except ValidationError as exc:
             form_errors_from(exc, form)
@@ -132,7 +132,7 @@ class PayoutRunView(VendorDashboardView):
         result = runs.payouts_approve(
             vendor=self.vendor,
             payout_ids=[p.public_id for p in chosen],
-            actor=self.membership.user,
+            actor=self.actor,
         )
         messages.success(request, f"Approved {len(result.approved)} payout(s).")
         if result.held:
@@ -195,7 +195,7 @@ class PayoutMarkPaidView(VendorDashboardView):
     def _send_stripe(self, request: HttpRequest, payout: Payout) -> HttpResponse:
         try:
             sent = runs.payout_send_stripe(
-                vendor=self.vendor, payout_id=payout.public_id, actor=self.membership.user
+                vendor=self.vendor, payout_id=payout.public_id, actor=self.actor
             )
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
@@ -220,7 +220,7 @@ class PayoutMarkPaidView(VendorDashboardView):
                 vendor=self.vendor,
                 payout_id=payout.public_id,
                 reference=form.cleaned_data["reference"],
-                actor=self.membership.user,
+                actor=self.actor,
             )
         except ValidationError as exc:
             form.add_error(None, exc.messages)

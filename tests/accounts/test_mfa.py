@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.test import Client
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy import services
 from partnerhub.tenancy.models import Role
 from tests.accounts.totp_helper import totp_code
@@ -148,7 +149,9 @@ def test_admins_cannot_change_the_mfa_policy(vendor, admin, client_for):
 
 def test_the_policy_service_refuses_an_owner_without_totp(vendor, owner):
     with pytest.raises(ValidationError, match="authenticator app"):
-        services.vendor_mfa_policy_set(vendor=vendor, require_mfa_for_owners=True, actor=owner)
+        services.vendor_mfa_policy_set(
+            vendor=vendor, require_mfa_for_owners=True, actor=Actor.for_user(owner)
+        )
     assert (
         not AuditEntry.objects.for_vendor(vendor)
         .filter(action="vendor.mfa_policy_changed")
@@ -162,6 +165,9 @@ def test_a_new_member_is_not_blocked_before_becoming_owner(vendor, owner, client
     membership = MembershipFactory(vendor=vendor, user=member, role=Role.MANAGER)
     assert client_for(member).get("/app/acme/").status_code == 200
     services.membership_change_role(
-        vendor=vendor, membership_id=membership.public_id, role=Role.OWNER, actor=owner
+        vendor=vendor,
+        membership_id=membership.public_id,
+        role=Role.OWNER,
+        actor=Actor.for_user(owner),
     )
     assert client_for(member).get("/app/acme/").status_code == 403

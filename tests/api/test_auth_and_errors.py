@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from partnerhub.api.models import APIKey
 from partnerhub.api.services import api_key_create, api_key_revoke
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -58,16 +59,16 @@ def test_a_valid_key_reads_its_vendor_and_records_last_use(vendor, api_client_fo
 
 
 def test_a_revoked_key_gets_401(vendor):
-    created = api_key_create(vendor=vendor, name="billing")
+    created = api_key_create(actor=Actor.system(), vendor=vendor, name="billing")
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {created.raw_key}")
     assert client.get("/api/v1/vendor").status_code == 200
-    api_key_revoke(vendor=vendor, key_id=created.api_key.public_id)
+    api_key_revoke(actor=Actor.system(), vendor=vendor, key_id=created.api_key.public_id)
     assert_error(client.get("/api/v1/vendor"), 401, code="invalid_api_key")
 
 
 def test_keys_are_stored_hashed_and_identifiable_by_prefix(vendor):
-    created = api_key_create(vendor=vendor, name="billing")
+    created = api_key_create(actor=Actor.system(), vendor=vendor, name="billing")
     stored = APIKey.objects.for_vendor(vendor).get()
     assert created.raw_key.startswith(stored.prefix)
     assert created.raw_key not in (stored.key_hash, stored.prefix)
@@ -193,7 +194,7 @@ def test_authentication_loads_the_key_and_its_vendor_as_the_orm_would_in_one_que
     from partnerhub.api.services import api_key_authenticate
     from partnerhub.tenancy.models import Vendor
 
-    created = api_key_create(vendor=vendor, name="billing", role=Role.MANAGER)
+    created = api_key_create(actor=Actor.system(), vendor=vendor, name="billing", role=Role.MANAGER)
     api_key_authenticate(raw_key=created.raw_key)  # first use: records last_used_at
     with django_assert_num_queries(1):
         api_key = api_key_authenticate(raw_key=created.raw_key)

@@ -10,6 +10,7 @@ from rest_framework.test import APIRequestFactory
 
 from partnerhub.api.base import GCPausedPostMixin, VendorAPIView, gc_paused
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import reset_current_vendor, set_current_vendor
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +33,7 @@ class _BulkApi(GCPausedPostMixin, VendorAPIView):
 
 
 def _send(vendor, method: str, body: dict | None = None):
-    raw_key = api_key_create(vendor=vendor, name="gc").raw_key
+    raw_key = api_key_create(actor=Actor.system(), vendor=vendor, name="gc").raw_key
     factory = APIRequestFactory()
     request = getattr(factory, method)(
         "/api/v1/bulk", body, format="json", HTTP_AUTHORIZATION=f"Bearer {raw_key}"

@@ -7,6 +7,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from partnerhub.api.services import vendor_api_settings_set
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from tests.api.test_auth_and_errors import assert_error
 from tests.factories import WebhookEndpointFactory
@@ -42,7 +43,7 @@ def test_every_failure_uses_the_error_shape(
     )
     assert_error(client.get("/api/v1/events/"), 404, "not_found")  # no trailing slashes
     with django_capture_on_commit_callbacks(execute=True):
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=1)
+        vendor_api_settings_set(actor=Actor.system(), vendor=vendor, requests_per_minute=1)
     limited = api_client_for(vendor)
     limited.get("/api/v1/events")
     assert_error(limited.get("/api/v1/events"), 429, "throttled")

@@ -17,6 +17,7 @@ from urllib3.util.retry import Retry
 
 from partnerhub.api.models import IdempotencyRecord
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookEndpoint
 
 ENDPOINTS = "/api/v1/webhook-endpoints"
@@ -141,7 +142,7 @@ def test_one_hundred_parallel_replays_create_one_object(
     """100 requests with one key against a live threaded server: one endpoint is created and
     every request answers with it. 25 requests are in flight at once (each holds a database
     connection while it waits for the first one, and PostgreSQL allows 100 in all)."""
-    raw_key = api_key_create(vendor=vendor, name="parallel").raw_key
+    raw_key = api_key_create(actor=Actor.system(), vendor=vendor, name="parallel").raw_key
     # Server threads close their connection after each request (not kept for a minute).
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
     start = threading.Barrier(25)

@@ -8,6 +8,7 @@ from rest_framework.test import APIRequestFactory
 
 from partnerhub.api.base import BulkRateLimitMixin, VendorAPIView
 from partnerhub.api.services import api_key_create, vendor_api_settings_set
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import reset_current_vendor, set_current_vendor
 
 pytestmark = pytest.mark.django_db
@@ -17,7 +18,7 @@ def test_a_key_over_its_vendors_limit_gets_429_with_retry_after(
     vendor, other_vendor, api_client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=3)
+        vendor_api_settings_set(actor=Actor.system(), vendor=vendor, requests_per_minute=3)
     client = api_client_for(vendor)
     assert [client.get("/api/v1/vendor").status_code for _ in range(3)] == [200, 200, 200]
     response = client.get("/api/v1/vendor")
@@ -34,7 +35,7 @@ def test_a_throttled_post_writes_nothing(
     vendor, api_client_for, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=1)
+        vendor_api_settings_set(actor=Actor.system(), vendor=vendor, requests_per_minute=1)
     client = api_client_for(vendor)
     body = {"url": "https://hooks.example.com/h", "event_types": ["*"]}
     assert client.post("/api/v1/webhook-endpoints", body, format="json").status_code == 201
@@ -53,7 +54,7 @@ def test_a_vendor_limit_below_one_is_refused(vendor):
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError) as excinfo:
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=0)
+        vendor_api_settings_set(actor=Actor.system(), vendor=vendor, requests_per_minute=0)
     assert "requests_per_minute" in excinfo.value.message_dict
 
 
@@ -68,8 +69,8 @@ def test_bulk_requests_count_each_item_against_the_limit(
     vendor, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=10)
-    raw_key = api_key_create(vendor=vendor, name="bulk").raw_key
+        vendor_api_settings_set(actor=Actor.system(), vendor=vendor, requests_per_minute=10)
+    raw_key = api_key_create(actor=Actor.system(), vendor=vendor, name="bulk").raw_key
     view = _BulkEchoApi.as_view()
     factory = APIRequestFactory()
 
@@ -118,7 +119,9 @@ def test_a_burst_across_a_minute_boundary_cannot_pass_twice_the_limit(
     clock = [1_800_000_059.9]  # 0.1 s before a minute boundary
     monkeypatch.setattr(APIKeyRateThrottle, "timer", staticmethod(lambda: clock[0]))
     with django_capture_on_commit_callbacks(execute=True):
-        vendor_api_settings_set(vendor=vendor, requests_per_minute=6)  # one token per 10 s
+        vendor_api_settings_set(
+            actor=Actor.system(), vendor=vendor, requests_per_minute=6
+        )  # one token per 10 s
     client = api_client_for(vendor)
 
     def burst(n: int) -> list[int]:

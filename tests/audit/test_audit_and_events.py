@@ -3,6 +3,7 @@ from django.db import transaction
 
 from partnerhub.api.services import api_key_create, api_key_revoke
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy import services
 from partnerhub.tenancy.models import Membership, Role
 from partnerhub.webhooks.models import Event
@@ -14,10 +15,10 @@ pytestmark = pytest.mark.django_db
 def test_role_changes_and_api_keys_are_audited_with_actor_and_before_after(vendor, owner, manager):
     member = Membership.objects.for_vendor(vendor).get(user=manager)
     services.membership_change_role(
-        vendor=vendor, membership_id=member.public_id, role=Role.ADMIN, actor=owner
+        vendor=vendor, membership_id=member.public_id, role=Role.ADMIN, actor=Actor.for_user(owner)
     )
-    created = api_key_create(vendor=vendor, name="billing", created_by=owner)
-    api_key_revoke(vendor=vendor, key_id=created.api_key.public_id, actor=owner)
+    created = api_key_create(vendor=vendor, name="billing", actor=Actor.for_user(owner))
+    api_key_revoke(vendor=vendor, key_id=created.api_key.public_id, actor=Actor.for_user(owner))
 
     entries = list(AuditEntry.objects.for_vendor(vendor).order_by("created_at"))
     assert [e.action for e in entries] == [
@@ -33,7 +34,7 @@ def test_role_changes_and_api_keys_are_audited_with_actor_and_before_after(vendo
 
 
 def test_audit_entries_stay_with_their_vendor(vendor, other_vendor, owner, other_owner):
-    api_key_create(vendor=other_vendor, name="theirs", created_by=other_owner)
+    api_key_create(vendor=other_vendor, name="theirs", actor=Actor.for_user(other_owner))
     assert not AuditEntry.objects.for_vendor(vendor).filter(action="api_key.created").exists()
 
 

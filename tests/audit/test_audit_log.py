@@ -11,6 +11,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy import services
 from partnerhub.tenancy.models import Invitation, Role, Vendor
 from tests.factories import AuditEntryFactory, MembershipFactory, UserFactory
@@ -240,5 +241,5 @@ def test_settings_and_invitation_changes_are_audited_from_the_dashboard(vendor, 
 
 
 def test_saving_unchanged_settings_writes_no_audit_entry(vendor, owner):
-    services.vendor_update(vendor=vendor, name="Acme Analytics", actor=owner)
+    services.vendor_update(vendor=vendor, name="Acme Analytics", actor=Actor.for_user(owner))
     assert not AuditEntry.objects.for_vendor(vendor).exists()

@@ -5,6 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from partnerhub.core.actor import Actor
 from tests.factories import (
     ApplicationFactory,
     CustomerFactory,
@@ -163,7 +164,7 @@ def test_dashboard_times_are_shown_in_the_vendors_time_zone(vendor, owner, clien
 
     vendor.time_zone = "Asia/Tokyo"  # UTC+9, no daylight saving
     vendor.save(update_fields=["time_zone"])
-    key = api_key_create(vendor=vendor, name="Billing").api_key
+    key = api_key_create(actor=Actor.system(), vendor=vendor, name="Billing").api_key
     APIKey.objects.for_vendor(vendor).filter(pk=key.pk).update(
         created_at=dt.datetime(2026, 3, 1, 23, 30, tzinfo=dt.UTC)
     )

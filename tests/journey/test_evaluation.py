@@ -14,6 +14,7 @@ from journey.services import (
 )
 from journey.tasks import journey_evaluate_partnership_task, journey_evaluate_vendor_task
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from partners.models import CertificationAttempt, Partner, Partnership
 from partners.stages import Stage
@@ -39,7 +40,9 @@ TWO_COURSES = [[{"metric": "onboarding_courses_completed", "op": "gte", "value":
 
 
 def _rules(program, rules):
-    stage_rules_save(vendor=program.vendor, program_id=program.public_id, actor=None, rules=rules)
+    stage_rules_save(
+        vendor=program.vendor, program_id=program.public_id, actor=Actor.system(), rules=rules
+    )
 
 
 def _stage(partnership):
@@ -338,7 +341,9 @@ def test_invalid_rules_are_refused_with_a_clear_message_and_nothing_saved(
     program = ProgramFactory(vendor=vendor)
     StageRuleFactory(program=program, criteria=CERTIFIED)
     with pytest.raises(ValidationError) as refused:
-        stage_rules_save(vendor=vendor, program_id=program.public_id, rules=rules, actor=None)
+        stage_rules_save(
+            vendor=vendor, program_id=program.public_id, rules=rules, actor=Actor.system()
+        )
     assert field in refused.value.message_dict
     assert message in refused.value.message_dict[field][0]
     assert StageRule.objects.for_vendor(vendor).get().criteria == CERTIFIED
@@ -353,7 +358,7 @@ def test_rules_of_another_vendors_program_cannot_be_saved(vendor, other_vendor):
             vendor=vendor,
             program_id=theirs.public_id,
             rules=[{"stage": "activation", "criteria": CERTIFIED}],
-            actor=None,
+            actor=Actor.system(),
         )
 
 

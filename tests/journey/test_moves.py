@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from journey.machine import Mover, allowed_moves
 from journey.models import StageTransition
 from journey.services import StageMoveNotAllowed, partnership_stage_move
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from partners.models import Partnership
 from partners.stages import Stage
@@ -43,7 +44,7 @@ def test_manager_move_records_transition_event_and_metrics_snapshot(vendor, mana
         partnership_id=partnership.public_id,
         to_stage=Stage.INVESTMENT,
         reason="Signed a reseller agreement",
-        actor_user=manager,
+        actor=Actor.for_user(manager),
     )
     partnership.refresh_from_db()
     assert partnership.stage == Stage.INVESTMENT
@@ -70,7 +71,7 @@ def test_manager_move_to_the_same_stage_is_refused_with_the_allowed_moves(vendor
             partnership_id=partnership.public_id,
             to_stage=Stage.RECRUITMENT,
             reason="again",
-            actor_user=manager,
+            actor=Actor.for_user(manager),
         )
     assert refused.value.allowed == ["interest", "activation", "investment", "devotion"]
     assert not StageTransition.objects.for_vendor(vendor).exists()
@@ -90,7 +91,7 @@ def test_manager_move_without_reason_or_to_unknown_stage_writes_nothing(
             partnership_id=partnership.public_id,
             to_stage=to_stage,
             reason=reason,
-            actor_user=manager,
+            actor=Actor.for_user(manager),
         )
     assert field in refused.value.message_dict
     partnership.refresh_from_db()
@@ -107,7 +108,7 @@ def test_another_vendors_partnership_cannot_be_moved(vendor, other_vendor, manag
             partnership_id=theirs.public_id,
             to_stage=Stage.ACTIVATION,
             reason="mine now",
-            actor_user=manager,
+            actor=Actor.for_user(manager),
         )
     theirs.refresh_from_db()
     assert theirs.stage == Stage.RECRUITMENT

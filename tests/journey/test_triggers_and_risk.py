@@ -14,6 +14,7 @@ from journey.selectors import at_risk_partnerships, slipping_partnerships
 from journey.services import partnership_nudge
 from journey.tasks import journey_risk_digest_task
 from partnerhub.celery import app as celery_app
+from partnerhub.core.actor import Actor
 from partners.services.applications import application_approve
 from partners.services.onboarding import certification_attempt_submit
 from partners.stages import Stage
@@ -47,7 +48,9 @@ def test_approval_evaluates_the_partnership_at_once_after_commit(
         criteria=[[{"metric": "approved", "op": "eq", "value": 1}]],
     )
     with django_capture_on_commit_callbacks(execute=True):
-        application_approve(vendor=vendor, application_id=application.public_id, actor=manager)
+        application_approve(
+            vendor=vendor, application_id=application.public_id, actor=Actor.for_user(manager)
+        )
     application.partnership.refresh_from_db()
     assert application.partnership.stage == Stage.ACTIVATION
 
@@ -118,7 +121,10 @@ def test_nudge_sends_the_templated_mail_on_commit_and_records_it(
     partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor, name="Alpha"))
     with django_capture_on_commit_callbacks(execute=True):
         nudge = partnership_nudge(
-            vendor=vendor, partnership_id=partnership.public_id, reason="at_risk", actor=manager
+            vendor=vendor,
+            partnership_id=partnership.public_id,
+            reason="at_risk",
+            actor=Actor.for_user(manager),
         )
     assert nudge.sent_by == manager
     [sent] = mail.outbox

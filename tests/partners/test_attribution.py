@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from attribution.services.referrals import ip_hash, referral_attach
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partners.models import ReferralClick
 from payouts.models import Customer
 from tests.factories import (
@@ -148,7 +149,11 @@ def test_referral_link_is_one_insert(vendor, partnership, django_assert_max_num_
 def test_referral_with_click_creates_and_attributes_the_customer(vendor, partnership):
     click = ReferralClickFactory(partnership=partnership)
     result = referral_attach(
-        vendor=vendor, external_id="c-1", email="bob@customer.example", click_id=click.public_id
+        actor=Actor.system(),
+        vendor=vendor,
+        external_id="c-1",
+        email="bob@customer.example",
+        click_id=click.public_id,
     )
     assert (result.outcome, result.created) == ("attributed", True)
     customer = Customer.objects.for_vendor(vendor).get(external_id="c-1")
@@ -158,7 +163,10 @@ def test_referral_with_click_creates_and_attributes_the_customer(vendor, partner
 
 def test_referral_with_code_attributes_by_referral_code(vendor, partnership):
     result = referral_attach(
-        vendor=vendor, external_id="c-1", referral_code=partnership.referral_code
+        actor=Actor.system(),
+        vendor=vendor,
+        external_id="c-1",
+        referral_code=partnership.referral_code,
     )
     assert result.customer.attribution_method == "referral_code"
     assert result.customer.partnership == partnership
@@ -169,7 +177,9 @@ def test_expired_click_is_not_attributed(vendor, partnership):
     ReferralClick.objects.for_vendor(vendor).filter(pk=click.pk).update(
         created_at=timezone.now() - dt.timedelta(days=31)
     )
-    result = referral_attach(vendor=vendor, external_id="c-1", click_id=click.public_id)
+    result = referral_attach(
+        actor=Actor.system(), vendor=vendor, external_id="c-1", click_id=click.public_id
+    )
     assert result.outcome == "expired"
     assert Customer.objects.for_vendor(vendor).get(external_id="c-1").partnership is None
 
@@ -179,14 +189,22 @@ def test_click_just_inside_the_window_is_attributed(vendor, partnership):
     ReferralClick.objects.for_vendor(vendor).filter(pk=click.pk).update(
         created_at=timezone.now() - dt.timedelta(days=29, hours=23)
     )
-    result = referral_attach(vendor=vendor, external_id="c-1", click_id=click.public_id)
+    result = referral_attach(
+        actor=Actor.system(), vendor=vendor, external_id="c-1", click_id=click.public_id
+    )
     assert result.outcome == "attributed"
 
 
 def test_first_click_model_keeps_the_first_partnership(vendor, partnership):
     other = PartnershipFactory(program=partnership.program)
-    referral_attach(vendor=vendor, external_id="c-1", referral_code=partnership.referral_code)
+    referral_attach(
+        actor=Actor.system(),
+        vendor=vendor,
+        external_id="c-1",
+        referral_code=partnership.referral_code,
+    )
     result = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         click_id=ReferralClickFactory(partnership=other).public_id,
@@ -198,9 +216,13 @@ def test_first_click_model_keeps_the_first_partnership(vendor, partnership):
 def test_last_click_model_moves_to_the_latest_click(vendor):
     program = ProgramFactory(vendor=vendor, attribution_model="last_click")
     first, last = PartnershipFactory(program=program), PartnershipFactory(program=program)
-    referral_attach(vendor=vendor, external_id="c-1", referral_code=first.referral_code)
+    referral_attach(
+        actor=Actor.system(), vendor=vendor, external_id="c-1", referral_code=first.referral_code
+    )
     click = ReferralClickFactory(partnership=last)
-    result = referral_attach(vendor=vendor, external_id="c-1", click_id=click.public_id)
+    result = referral_attach(
+        actor=Actor.system(), vendor=vendor, external_id="c-1", click_id=click.public_id
+    )
     assert result.outcome == "attributed"
     customer = Customer.objects.for_vendor(vendor).get(external_id="c-1")
     assert (customer.partnership, customer.attribution_ref) == (last, click.public_id)
@@ -210,7 +232,9 @@ def test_last_click_never_replaces_a_manual_attribution(vendor, manager):
     program = ProgramFactory(vendor=vendor, attribution_model="last_click")
     chosen, clicker = PartnershipFactory(program=program), PartnershipFactory(program=program)
     customer = CustomerFactory(partnership=chosen, attribution_method="manual", external_id="c-1")
-    result = referral_attach(vendor=vendor, external_id="c-1", referral_code=clicker.referral_code)
+    result = referral_attach(
+        actor=Actor.system(), vendor=vendor, external_id="c-1", referral_code=clicker.referral_code
+    )
     assert result.outcome == "kept"
     customer.refresh_from_db()
     assert customer.partnership == chosen
@@ -219,7 +243,9 @@ def test_last_click_never_replaces_a_manual_attribution(vendor, manager):
 def test_referral_attach_is_idempotent(vendor, partnership):
     click = ReferralClickFactory(partnership=partnership)
     for _ in range(2):
-        referral_attach(vendor=vendor, external_id="c-1", click_id=click.public_id)
+        referral_attach(
+            actor=Actor.system(), vendor=vendor, external_id="c-1", click_id=click.public_id
+        )
     assert Customer.objects.for_vendor(vendor).filter(external_id="c-1").count() == 1
     audits = AuditEntry.objects.for_vendor(vendor).filter(action="customer.attributed")
     assert audits.count() == 1
@@ -227,6 +253,7 @@ def test_referral_attach_is_idempotent(vendor, partnership):
 
 def test_self_referral_by_the_partners_own_email_is_flagged_not_attributed(vendor, partnership):
     result = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="ANN@agency.example",
@@ -247,12 +274,14 @@ def test_self_referral_on_a_company_partners_domain_is_flagged(vendor):
         program__vendor=vendor, partner=PartnerFactory(kind="person", email="me@gmail.com")
     )
     flagged = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="cfo@bigco.example",
         referral_code=company.referral_code,
     )
     not_flagged = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-2",
         email="friend@gmail.com",
@@ -264,10 +293,12 @@ def test_self_referral_on_a_company_partners_domain_is_flagged(vendor):
 
 def test_unknown_code_or_click_is_refused_naming_the_field_and_writes_nothing(vendor):
     with pytest.raises(ValidationError) as exc:
-        referral_attach(vendor=vendor, external_id="c-1", referral_code="nope")
+        referral_attach(
+            actor=Actor.system(), vendor=vendor, external_id="c-1", referral_code="nope"
+        )
     assert "referral_code" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        referral_attach(vendor=vendor, external_id="c-1", click_id="clk_nope")
+        referral_attach(actor=Actor.system(), vendor=vendor, external_id="c-1", click_id="clk_nope")
     assert "click_id" in exc.value.message_dict
     assert not Customer.objects.for_vendor(vendor).exists()
 
@@ -275,7 +306,9 @@ def test_unknown_code_or_click_is_refused_naming_the_field_and_writes_nothing(ve
 def test_another_vendors_click_is_unknown(vendor, other_vendor):
     theirs = ReferralClickFactory(partnership__program__vendor=other_vendor)
     with pytest.raises(ValidationError):
-        referral_attach(vendor=vendor, external_id="c-1", click_id=theirs.public_id)
+        referral_attach(
+            actor=Actor.system(), vendor=vendor, external_id="c-1", click_id=theirs.public_id
+        )
 
 
 # --- API ------------------------------------------------------------------------------------
@@ -312,6 +345,7 @@ def test_api_referrals_bad_input_names_the_field(vendor, other_vendor, api_clien
 
 def test_api_customer_shows_the_self_referral_flag(vendor, partnership, api_client_for):
     referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="ann@agency.example",
@@ -330,6 +364,7 @@ def test_manager_attributes_a_customer_manually_after_confirmation(
     vendor, partnership, manager, client_for
 ):
     referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="ann@agency.example",

@@ -11,6 +11,7 @@ from django.test import Client
 
 from attribution.services import destinations
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partners.models import ReferralDestination
 from tests.factories import PartnershipFactory, ProgramFactory
@@ -25,7 +26,7 @@ def partnership(vendor):
 
 def _set(vendor, program, url="https://acme.example", **extra):
     return destinations.referral_destination_set(
-        vendor=vendor, program_id=program.public_id, website_url=url, **extra
+        vendor=vendor, program_id=program.public_id, website_url=url, actor=Actor.system(), **extra
     )
 
 
@@ -119,7 +120,7 @@ def test_referral_link_honours_the_destination_paths_and_hosts(vendor, partnersh
 def test_without_a_destination_links_go_to_the_program_page(vendor, partnership):
     _set(vendor, partnership.program)
     destinations.referral_destination_remove(
-        vendor=vendor, program_id=partnership.program.public_id
+        actor=Actor.system(), vendor=vendor, program_id=partnership.program.public_id
     )
     program = partnership.program
     assert _landing(partnership, "/pricing") == f"http://testserver/p/{vendor.slug}/{program.slug}/"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from attribution.services.leads import lead_accept, lead_bounty_award, lead_register, lead_reject
 from attribution.services.referrals import referral_attach
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from partners.models import Lead
 from payouts.models import Commission, Customer
@@ -130,7 +131,7 @@ def test_accepting_a_lead_pays_the_lead_bounty_once(vendor, partnership):
     )
     CommissionPlanFactory(program=partnership.program)  # a percent plan pays nothing here
     lead = LeadFactory(partnership=partnership)
-    lead_accept(vendor=vendor, lead_id=lead.public_id, reason="Qualified")
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id, reason="Qualified")
     lead.refresh_from_db()
     assert lead.status == "accepted"
     commission = Commission.objects.for_vendor(vendor).get()
@@ -150,7 +151,7 @@ def test_lead_bounty_is_unique_per_lead_and_plan_in_the_database(vendor, partner
         program=partnership.program, kind="bounty_lead", bounty_amount=5000
     )
     lead = LeadFactory(partnership=partnership)
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     first = Commission.objects.for_vendor(vendor).get()
     with pytest.raises(IntegrityError), transaction.atomic():
         Commission.objects.for_vendor(vendor).create(
@@ -173,7 +174,7 @@ def test_persona_lead_plan_replaces_the_general_one(vendor):
     CommissionPlanFactory(program=program, kind="bounty_lead", bounty_amount=5000)
     CommissionPlanFactory(program=program, kind="bounty_lead", bounty_amount=9000, persona=persona)
     lead = LeadFactory(partnership=partnership)
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     assert list(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [9000]
 
 
@@ -181,9 +182,11 @@ def test_rejecting_requires_a_reason_and_pays_nothing(vendor, partnership):
     CommissionPlanFactory(program=partnership.program, kind="bounty_lead", bounty_amount=5000)
     lead = LeadFactory(partnership=partnership)
     with pytest.raises(ValidationError) as exc:
-        lead_reject(vendor=vendor, lead_id=lead.public_id, reason=" ")
+        lead_reject(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id, reason=" ")
     assert "reason" in exc.value.message_dict
-    lead_reject(vendor=vendor, lead_id=lead.public_id, reason="Already a customer")
+    lead_reject(
+        actor=Actor.system(), vendor=vendor, lead_id=lead.public_id, reason="Already a customer"
+    )
     lead.refresh_from_db()
     assert (lead.status, lead.decision_reason) == ("rejected", "Already a customer")
     assert not Commission.objects.for_vendor(vendor).exists()
@@ -192,9 +195,9 @@ def test_rejecting_requires_a_reason_and_pays_nothing(vendor, partnership):
 
 def test_a_decided_lead_cannot_be_decided_again(vendor, partnership):
     lead = LeadFactory(partnership=partnership)
-    lead_reject(vendor=vendor, lead_id=lead.public_id, reason="No")
+    lead_reject(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id, reason="No")
     with pytest.raises(ValidationError):
-        lead_accept(vendor=vendor, lead_id=lead.public_id)
+        lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
 
 
 def test_manager_accepts_a_lead_in_the_dashboard_after_confirmation(
@@ -271,9 +274,10 @@ def test_api_reject_needs_a_reason(vendor, partnership, api_client_for):
 def test_accepted_deal_attributes_the_signup_with_matching_email(vendor, partnership):
     other = PartnershipFactory(program=partnership.program)
     lead = LeadFactory(partnership=partnership, contact_email="cto@initech.example")
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     # The signup arrives with another partner's code: the accepted deal wins.
     result = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="cto@initech.example",
@@ -290,9 +294,13 @@ def test_accepted_deal_attributes_the_signup_with_matching_email(vendor, partner
 
 def test_accepted_deal_matches_a_colleague_on_the_company_domain(vendor, partnership):
     lead = LeadFactory(partnership=partnership, contact_email="cto@initech.example")
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     result = referral_attach(
-        vendor=vendor, external_id="c-1", email="buyer@initech.example", lead_id=lead.public_id
+        actor=Actor.system(),
+        vendor=vendor,
+        external_id="c-1",
+        email="buyer@initech.example",
+        lead_id=lead.public_id,
     )
     assert result.customer.attribution_method == "deal"
 
@@ -302,16 +310,17 @@ def test_accepting_a_deal_attributes_an_existing_unattributed_customer(vendor, p
         partnership=None, vendor=vendor, attribution_method="", email="ceo@initech.example"
     )
     lead = LeadFactory(partnership=partnership, contact_email="cto@initech.example")
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     customer.refresh_from_db()
     assert (customer.partnership, customer.attribution_method) == (partnership, "deal")
 
 
 def test_free_mail_domains_never_match_a_deal_by_domain(vendor, partnership):
     lead = LeadFactory(partnership=partnership, contact_email="someone@gmail.com")
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     stranger = PartnershipFactory(program=partnership.program)
     result = referral_attach(
+        actor=Actor.system(),
         vendor=vendor,
         external_id="c-1",
         email="other@gmail.com",
@@ -325,7 +334,7 @@ def test_pending_or_foreign_lead_id_is_refused(vendor, other_vendor, partnership
     theirs = LeadFactory(partnership__program__vendor=other_vendor, status="accepted")
     for lead_id in (pending.public_id, theirs.public_id):
         with pytest.raises(ValidationError) as exc:
-            referral_attach(vendor=vendor, external_id="c-1", lead_id=lead_id)
+            referral_attach(actor=Actor.system(), vendor=vendor, external_id="c-1", lead_id=lead_id)
         assert "lead_id" in exc.value.message_dict
     assert not Customer.objects.for_vendor(vendor).exists()
 
@@ -335,7 +344,7 @@ def test_lead_bounty_follows_the_ledger_hold_and_release(vendor, other_vendor, p
     partnership.program.save(update_fields=["hold_period_days"])
     CommissionPlanFactory(program=partnership.program, kind="bounty_lead", bounty_amount=5000)
     lead = LeadFactory(partnership=partnership)
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     commission = Commission.objects.for_vendor(vendor).get()
     assert commission.available_at - commission.occurred_at == dt.timedelta(days=30)
     assert commissions_release(vendor=other_vendor, now=timezone.now() + dt.timedelta(days=31)) == 0
@@ -350,5 +359,5 @@ def test_suspended_partnership_earns_no_lead_bounty(vendor, partnership):
     lead = LeadFactory(partnership=partnership)
     partnership.status = "suspended"
     partnership.save(update_fields=["status"])
-    lead_accept(vendor=vendor, lead_id=lead.public_id)
+    lead_accept(actor=Actor.system(), vendor=vendor, lead_id=lead.public_id)
     assert not Commission.objects.for_vendor(vendor).exists()

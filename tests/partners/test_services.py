@@ -5,6 +5,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from partners.models import Application, Partner, PartnerImport, Partnership
 from partners.selectors import join_source_report, onboarding_progress
@@ -202,16 +203,25 @@ def test_approve_and_reject_record_decision_send_mail_and_events(
     first = ApplicationFactory(partnership__program__vendor=vendor)
     second = ApplicationFactory(partnership__program__vendor=vendor)
     application_approve(
-        vendor=vendor, application_id=first.public_id, actor=manager, reason="Great fit"
+        vendor=vendor,
+        application_id=first.public_id,
+        actor=Actor.for_user(manager),
+        reason="Great fit",
     )
     with pytest.raises(ValidationError) as excinfo:
         application_reject(
-            vendor=vendor, application_id=second.public_id, actor=manager, reason=" "
+            vendor=vendor,
+            application_id=second.public_id,
+            actor=Actor.for_user(manager),
+            reason=" ",
         )
     assert "reason" in excinfo.value.message_dict
     with django_capture_on_commit_callbacks(execute=True):
         application_reject(
-            vendor=vendor, application_id=second.public_id, actor=manager, reason="Not a fit"
+            vendor=vendor,
+            application_id=second.public_id,
+            actor=Actor.for_user(manager),
+            reason="Not a fit",
         )
     first.refresh_from_db()
     second.refresh_from_db()
@@ -223,9 +233,13 @@ def test_approve_and_reject_record_decision_send_mail_and_events(
     assert len(_events(vendor, "application.approved")) == 1
     assert len(_events(vendor, "application.rejected")) == 1
     with pytest.raises(ValidationError, match="already approved"):
-        application_approve(vendor=vendor, application_id=first.public_id, actor=manager)
+        application_approve(
+            vendor=vendor, application_id=first.public_id, actor=Actor.for_user(manager)
+        )
     with pytest.raises(Application.DoesNotExist):
-        application_approve(vendor=other_vendor, application_id=first.public_id, actor=manager)
+        application_approve(
+            vendor=other_vendor, application_id=first.public_id, actor=Actor.for_user(manager)
+        )
 
 
 def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
@@ -234,7 +248,10 @@ def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
     program = ProgramFactory(vendor=vendor, application_mode="invite_only")
     with django_capture_on_commit_callbacks(execute=True):
         partnership = partnership_invite(
-            vendor=vendor, program_id=program.public_id, email="gina@example.com", actor=manager
+            vendor=vendor,
+            program_id=program.public_id,
+            email="gina@example.com",
+            actor=Actor.for_user(manager),
         )
     assert partnership.status == Partnership.Status.APPROVED
     assert partnership.invited_at is not None
@@ -242,7 +259,10 @@ def test_invite_creates_an_approved_partnership_and_sends_the_invitation(
     assert partnership.referral_code in mail.outbox[-1].body
     with pytest.raises(ValidationError, match="already in the program"):
         partnership_invite(
-            vendor=vendor, program_id=program.public_id, email="gina@example.com", actor=manager
+            vendor=vendor,
+            program_id=program.public_id,
+            email="gina@example.com",
+            actor=Actor.for_user(manager),
         )
 
 
@@ -250,7 +270,10 @@ def test_invite_into_another_vendors_program_is_refused(vendor, other_vendor, ma
     theirs = ProgramFactory(vendor=other_vendor)
     with pytest.raises(ValidationError) as excinfo:
         partnership_invite(
-            vendor=vendor, program_id=theirs.public_id, email="h@example.com", actor=manager
+            vendor=vendor,
+            program_id=theirs.public_id,
+            email="h@example.com",
+            actor=Actor.for_user(manager),
         )
     assert "program_id" in excinfo.value.message_dict
     assert Partnership.objects.unscoped().count() == 0
@@ -263,7 +286,7 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
         partnership_update(
             vendor=vendor,
             partnership_id=partnership.public_id,
-            actor=manager,
+            actor=Actor.for_user(manager),
             persona_id=theirs.public_id,
         )
     assert "persona_id" in excinfo.value.message_dict
@@ -271,7 +294,7 @@ def test_partnership_update_refuses_another_vendors_persona(vendor, other_vendor
     updated = partnership_update(
         vendor=vendor,
         partnership_id=partnership.public_id,
-        actor=manager,
+        actor=Actor.for_user(manager),
         persona_id=mine.public_id,
     )
     assert updated.persona == mine
@@ -283,7 +306,10 @@ def test_manager_suspending_a_partnership_is_audited(vendor, manager):
 
     partnership = PartnershipFactory(program=ProgramFactory(vendor=vendor))
     partnership_update(
-        vendor=vendor, partnership_id=partnership.public_id, actor=manager, status="suspended"
+        vendor=vendor,
+        partnership_id=partnership.public_id,
+        actor=Actor.for_user(manager),
+        status="suspended",
     )
     entry = AuditEntry.objects.for_vendor(vendor).get(action="partnership.status_changed")
     assert (entry.before, entry.after) == ({"status": "approved"}, {"status": "suspended"})
@@ -304,7 +330,10 @@ def test_csv_import_of_1000_rows_with_10_bad_creates_990_and_is_idempotent(
     content = _csv(rows + bad)
     with django_assert_max_num_queries(1100):  # one event insert per created partnership
         result = partners_import_csv(
-            vendor=vendor, program_id=program.public_id, content=content, actor=manager
+            vendor=vendor,
+            program_id=program.public_id,
+            content=content,
+            actor=Actor.for_user(manager),
         )
     assert (result.rows_total, result.created_count, result.refused_count) == (1000, 990, 10)
     refused = [e for e in result.report if e["outcome"] == "refused"]
@@ -314,7 +343,7 @@ def test_csv_import_of_1000_rows_with_10_bad_creates_990_and_is_idempotent(
     assert refused[9]["reason"] == "same e-mail as row 2"
     assert Partnership.objects.for_vendor(vendor).count() == 990
     again = partners_import_csv(
-        vendor=vendor, program_id=program.public_id, content=content, actor=manager
+        vendor=vendor, program_id=program.public_id, content=content, actor=Actor.for_user(manager)
     )
     assert (again.created_count, again.existing_count, again.refused_count) == (0, 990, 10)
     assert Partnership.objects.for_vendor(vendor).count() == 990
@@ -328,11 +357,14 @@ def test_oversized_or_headerless_upload_is_refused_and_writes_nothing(vendor, ma
             vendor=vendor,
             program_id=program.public_id,
             content=b"email\n" + b"x" * IMPORT_MAX_BYTES,
-            actor=manager,
+            actor=Actor.for_user(manager),
         )
     with pytest.raises(ValidationError, match="email column"):
         partners_import_csv(
-            vendor=vendor, program_id=program.public_id, content=b"name\nBob\n", actor=manager
+            vendor=vendor,
+            program_id=program.public_id,
+            content=b"name\nBob\n",
+            actor=Actor.for_user(manager),
         )
     assert PartnerImport.objects.for_vendor(vendor).count() == 0
     assert Partner.objects.count() == 0
@@ -345,7 +377,7 @@ def test_import_links_existing_partner_accounts_across_vendors(vendor, other_ven
         vendor=vendor,
         program_id=program.public_id,
         content=_csv([f"{theirs.partner.email},X,"]),
-        actor=manager,
+        actor=Actor.for_user(manager),
     )
     assert result.created_count == 1
     assert Partner.objects.count() == 1

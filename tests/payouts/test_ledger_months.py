@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Sum
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import vendor_scope
 from partnerhub.tenancy.services import vendor_update
 from payouts.models import Commission, LedgerMonth
@@ -123,7 +124,7 @@ def test_a_time_zone_change_moves_a_boundary_invoice_to_its_local_month(vendor, 
     _ingest(vendor, invoice("in-1", "c0", 10000, late_january_utc))
     assert sums(vendor) == {(JAN, "USD"): (10000, 1500)}
 
-    vendor_update(vendor=vendor, time_zone="Europe/Berlin")
+    vendor_update(actor=Actor.system(), vendor=vendor, time_zone="Europe/Berlin")
 
     assert sums(vendor) == {(FEB, "USD"): (10000, 1500)}
     _ingest(vendor, invoice("in-2", "c0", 2000, late_january_utc))  # new writes: Berlin too

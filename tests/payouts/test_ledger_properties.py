@@ -11,6 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from partnerhub.core.actor import Actor
 from payouts.models import Commission, Payout
 from payouts.services import runs
 from payouts.services.revenue import revenue_events_ingest
@@ -131,7 +132,9 @@ def test_ledger_and_payouts_match_an_independent_calculation(rates, currency, th
     assert {c.currency for c in ledger} <= {currency}
     del plans
 
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     total_before = sum(sum(v) for v in expected.values())
     for p in partnerships:

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from partnerhub.core.actor import Actor
 from payouts.models import Payout, PayoutRun, RevenueEvent
 from payouts.services import runs
 from payouts.services.revenue import revenue_events_ingest
@@ -118,7 +119,9 @@ def test_run_page_approve_needs_confirmation_then_mark_paid_and_export(
 def test_held_payout_shows_its_reason(vendor, admin, client_for, world):
     program, _ = world
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     page = client_for(admin).get(f"/app/acme/payout-runs/{run.public_id}/").content.decode()
     assert "Waiting for the partner&#x27;s payout details" in page
@@ -126,7 +129,9 @@ def test_held_payout_shows_its_reason(vendor, admin, client_for, world):
 
 def test_progress_fragment_for_htmx_polling(vendor, admin, client_for, world):
     program, _ = world
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     with CaptureQueriesContext(connection) as queries:
         fragment = client_for(admin).get(
             f"/app/acme/payout-runs/{run.public_id}/", headers={"HX-Request": "true"}
@@ -158,7 +163,9 @@ def test_partner_completes_payout_details_then_the_held_payout_can_be_approved(
     program, partnership = world
     link = PartnerUserFactory(partner=partnership.partner)
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     payout = Payout.objects.for_vendor(vendor).get()
     assert payout.status == "held"
@@ -176,7 +183,9 @@ def test_partner_completes_payout_details_then_the_held_payout_can_be_approved(
     assert ok.status_code == 302
     details = partnership.partner.payout_details.get()
     assert (details.country, details.tax_form_status) == ("US", "submitted")
-    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    result = runs.payouts_approve(
+        vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin)
+    )
     assert [p.status for p in result.approved] == ["approved"]
 
 
@@ -188,10 +197,12 @@ def test_admin_pays_an_approved_payout_with_stripe_from_the_dashboard(
         vendor=vendor, partner=partnership.partner, method="stripe", stripe_account_id="acct_9"
     )
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 100000)])
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     payout = Payout.objects.for_vendor(vendor).get()
-    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin))
     url = f"/app/acme/payouts/{payout.public_id}/mark-paid/"
     client = client_for(admin)
     assert "acct_9" in client.get(url).content.decode()
@@ -266,7 +277,9 @@ def test_run_page_pages_filters_and_sums_payouts_by_status(
             invoice("in-3", "c3", 4999),  # 15% of 49.99 = 7.4985 -> 7.50, held
         ],
     )
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     monkeypatch.setattr("partnerhub.core.pages.PAGE_SIZE", 2)
     client = client_for(admin)

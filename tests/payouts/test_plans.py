@@ -12,6 +12,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event
 from payouts.models import Commission, CommissionPlan, CommissionPlanTier
@@ -37,6 +38,7 @@ def program(vendor):
 
 def _percent_plan(vendor, program, **extra):
     fields = {"name": "15% recurring", "kind": "percent", "rate": "0.15", **extra}
+    fields.setdefault("actor", Actor.system())
     return plans.commission_plan_create(vendor=vendor, program_id=program.public_id, **fields)
 
 
@@ -57,7 +59,7 @@ def test_create_stores_the_plan_its_tiers_an_audit_row_and_an_event(vendor, prog
             {"from_stage": "devotion", "rate": "0.25"},  # any order: stored by stage
             {"from_stage": "investment", "rate": "0.20"},
         ],
-        actor=admin,
+        actor=Actor.for_user(admin),
     )
     assert (plan.rate, plan.duration_months, plan.cap_per_customer_amount) == (
         Decimal("0.150000"),
@@ -163,13 +165,13 @@ def test_nonsense_is_refused_with_field_and_reason_and_writes_nothing(
     base = {"name": "Plan", "kind": "percent", "rate": "0.15"}
     if field is None:  # the control case: a valid bounty plan is accepted
         plans.commission_plan_create(
-            vendor=vendor, program_id=program.public_id, **{**base, **fields}
+            actor=Actor.system(), vendor=vendor, program_id=program.public_id, **{**base, **fields}
         )
         assert _plans(vendor).count() == 1
         return
     with pytest.raises(ValidationError) as exc:
         plans.commission_plan_create(
-            vendor=vendor, program_id=program.public_id, **{**base, **fields}
+            actor=Actor.system(), vendor=vendor, program_id=program.public_id, **{**base, **fields}
         )
     assert field in exc.value.message_dict
     assert reason in " ".join(exc.value.message_dict[field])
@@ -181,7 +183,12 @@ def test_program_and_persona_must_be_the_vendors_and_fit(vendor, other_vendor, p
     foreign = ProgramFactory(vendor=other_vendor)
     with pytest.raises(ValidationError) as exc:
         plans.commission_plan_create(
-            vendor=vendor, program_id=foreign.public_id, name="x", kind="percent", rate="0.1"
+            actor=Actor.system(),
+            vendor=vendor,
+            program_id=foreign.public_id,
+            name="x",
+            kind="percent",
+            rate="0.1",
         )
     assert exc.value.message_dict == {"program": ["Unknown program."]}
     elsewhere = PartnerPersonaFactory(vendor=vendor, program=ProgramFactory(vendor=vendor))
@@ -203,11 +210,11 @@ def test_a_second_active_plan_of_one_kind_for_the_same_persona_is_refused(vendor
     # the first was deactivated are fine.
     persona = PartnerPersonaFactory(vendor=vendor, program=program)
     _percent_plan(vendor, program, name="Agencies", persona_id=persona.public_id)
-    plans.commission_plan_create(
+    plans.commission_plan_create(actor=Actor.system(),
         vendor=vendor, program_id=program.public_id, name="B", kind="bounty_customer",
         bounty_amount=5000,
     )  # fmt: skip
-    plans.commission_plan_deactivate(vendor=vendor, plan_id=first.public_id)
+    plans.commission_plan_deactivate(actor=Actor.system(), vendor=vendor, plan_id=first.public_id)
     _percent_plan(vendor, program, name="20% recurring", rate="0.2")
     assert _plans(vendor).filter(is_active=True).count() == 3
 
@@ -219,7 +226,7 @@ def test_update_audits_before_and_after_and_refuses_moving_program_or_kind(vendo
         plan_id=plan.public_id,
         rate="0.20",
         tiers=[{"from_stage": "devotion", "rate": "0.25"}],
-        actor=admin,
+        actor=Actor.for_user(admin),
     )
     entry = AuditEntry.objects.for_vendor(vendor).get(action="commission_plan.updated")
     assert (entry.before["rate"], entry.after["rate"]) == ("0.150000", "0.200000")
@@ -229,21 +236,28 @@ def test_update_audits_before_and_after_and_refuses_moving_program_or_kind(vendo
     )
     assert Event.objects.for_vendor(vendor).filter(type="commission_plan.updated").count() == 1
     # The same values again: nothing changed, nothing recorded.
-    plans.commission_plan_update(vendor=vendor, plan_id=plan.public_id, rate="0.2")
+    plans.commission_plan_update(
+        actor=Actor.system(), vendor=vendor, plan_id=plan.public_id, rate="0.2"
+    )
     assert AuditEntry.objects.for_vendor(vendor).filter(action__endswith="updated").count() == 1
     # Lowering the base rate keeps the tiers valid; raising it above them is refused.
     with pytest.raises(ValidationError) as exc:
-        plans.commission_plan_update(vendor=vendor, plan_id=plan.public_id, rate="0.30")
+        plans.commission_plan_update(
+            actor=Actor.system(), vendor=vendor, plan_id=plan.public_id, rate="0.30"
+        )
     assert "tiers" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
         plans.commission_plan_update(
+            actor=Actor.system(),
             vendor=vendor,
             plan_id=plan.public_id,
             program_id=ProgramFactory(vendor=vendor).public_id,
         )
     assert "program" in exc.value.message_dict
     with pytest.raises(ValidationError) as exc:
-        plans.commission_plan_update(vendor=vendor, plan_id=plan.public_id, kind="bounty_lead")
+        plans.commission_plan_update(
+            actor=Actor.system(), vendor=vendor, plan_id=plan.public_id, kind="bounty_lead"
+        )
     assert "kind" in exc.value.message_dict
     plan.refresh_from_db()
     assert plan.rate == Decimal("0.200000")
@@ -258,7 +272,9 @@ def test_editing_a_plan_applies_to_events_computed_after_it_and_keeps_past_commi
     plan = _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
-    plans.commission_plan_update(vendor=vendor, plan_id=plan.public_id, rate="0.20")
+    plans.commission_plan_update(
+        actor=Actor.system(), vendor=vendor, plan_id=plan.public_id, rate="0.20"
+    )
     later = T0 + dt.timedelta(days=31)
     revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 9999, later)])
     # Before: 15% of 100.00 = 15.00. After: 20% of 99.99 = 1999.8 → 2000 (half-even).
@@ -299,9 +315,11 @@ def test_deactivated_plan_pays_nothing_more_but_its_commissions_stay(vendor, pro
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
     plans.commission_plan_deactivate(
-        vendor=vendor, plan_id=plan.public_id, reason="New pricing", actor=admin
+        vendor=vendor, plan_id=plan.public_id, reason="New pricing", actor=Actor.for_user(admin)
     )
-    plans.commission_plan_deactivate(vendor=vendor, plan_id=plan.public_id)  # no-op
+    plans.commission_plan_deactivate(
+        actor=Actor.system(), vendor=vendor, plan_id=plan.public_id
+    )  # no-op
     later = T0 + dt.timedelta(days=31)
     revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, later)])
     assert amounts(vendor) == [1500]
@@ -317,13 +335,15 @@ def test_reactivated_plan_pays_again_from_then_on_and_the_audit_says_who_and_why
     plan = _percent_plan(vendor, program)
     CustomerFactory(partnership=PartnershipFactory(program=program), external_id="c1")
     revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "c1", 10000)])
-    plans.commission_plan_deactivate(vendor=vendor, plan_id=plan.public_id)
+    plans.commission_plan_deactivate(actor=Actor.system(), vendor=vendor, plan_id=plan.public_id)
     off_month = T0 + dt.timedelta(days=31)
     revenue_events_ingest(vendor=vendor, items=[invoice("in-2", "c1", 10000, off_month)])
     plans.commission_plan_reactivate(
-        vendor=vendor, plan_id=plan.public_id, reason="Promo over", actor=admin
+        vendor=vendor, plan_id=plan.public_id, reason="Promo over", actor=Actor.for_user(admin)
     )
-    plans.commission_plan_reactivate(vendor=vendor, plan_id=plan.public_id)  # no-op
+    plans.commission_plan_reactivate(
+        actor=Actor.system(), vendor=vendor, plan_id=plan.public_id
+    )  # no-op
     on_month = T0 + dt.timedelta(days=62)
     revenue_events_ingest(vendor=vendor, items=[invoice("in-3", "c1", 4999, on_month)])
     # 15% of 100.00 = 1500; nothing for in-2 (plan off); 15% of 49.99 = 7.4985 -> 750.
@@ -337,10 +357,10 @@ def test_reactivated_plan_pays_again_from_then_on_and_the_audit_says_who_and_why
 
 def test_reactivation_is_refused_while_an_active_twin_pays_the_same_program(vendor, program):
     old = _percent_plan(vendor, program)
-    plans.commission_plan_deactivate(vendor=vendor, plan_id=old.public_id)
+    plans.commission_plan_deactivate(actor=Actor.system(), vendor=vendor, plan_id=old.public_id)
     new = _percent_plan(vendor, program, name="20% recurring", rate="0.2")
     with pytest.raises(ValidationError) as exc:
-        plans.commission_plan_reactivate(vendor=vendor, plan_id=old.public_id)
+        plans.commission_plan_reactivate(actor=Actor.system(), vendor=vendor, plan_id=old.public_id)
     assert new.public_id in exc.value.message_dict["kind"][0]
     old.refresh_from_db()
     assert not old.is_active
@@ -354,9 +374,13 @@ def test_reactivation_is_refused_while_an_active_twin_pays_the_same_program(vend
 def test_reactivating_another_vendors_plan_is_unknown(vendor, other_vendor, program):
     foreign = ProgramFactory(vendor=other_vendor)
     plan = _percent_plan(other_vendor, foreign)
-    plans.commission_plan_deactivate(vendor=other_vendor, plan_id=plan.public_id)
+    plans.commission_plan_deactivate(
+        actor=Actor.system(), vendor=other_vendor, plan_id=plan.public_id
+    )
     with pytest.raises(ValidationError) as exc:
-        plans.commission_plan_reactivate(vendor=vendor, plan_id=plan.public_id)
+        plans.commission_plan_reactivate(
+            actor=Actor.system(), vendor=vendor, plan_id=plan.public_id
+        )
     assert "plan" in exc.value.message_dict
     plan.refresh_from_db()
     assert not plan.is_active
@@ -392,7 +416,7 @@ def test_api_admin_creates_lists_updates_and_deactivates_plans(
     assert replay["Idempotent-Replayed"] == "true"
     assert _plans(vendor).count() == 1
 
-    plans.commission_plan_create(
+    plans.commission_plan_create(actor=Actor.system(),
         vendor=vendor, program_id=program.public_id, name="Bounty", kind="bounty_customer",
         bounty_amount=5000,
     )  # fmt: skip
@@ -556,7 +580,7 @@ def test_admin_edits_and_deactivates_after_confirmation(vendor, program, admin, 
     refused = client.post(reactivate, {"confirm": "yes"})
     assert refused.status_code == 400
     assert twin.public_id in refused.content.decode()  # says which plan is in the way
-    plans.commission_plan_deactivate(vendor=vendor, plan_id=twin.public_id)
+    plans.commission_plan_deactivate(actor=Actor.system(), vendor=vendor, plan_id=twin.public_id)
     assert client.post(reactivate, {"confirm": "yes", "reason": "back"}).status_code == 302
     plan.refresh_from_db()
     assert plan.is_active
@@ -587,7 +611,7 @@ def test_plan_list_filters_export_and_the_program_page_links_to_it(
 ):
     other = ProgramFactory(vendor=vendor, name="Affiliates")
     _percent_plan(vendor, program, tiers=[{"from_stage": "devotion", "rate": "0.25"}])
-    plans.commission_plan_create(
+    plans.commission_plan_create(actor=Actor.system(),
         vendor=vendor, program_id=other.public_id, name="Lead bounty", kind="bounty_lead",
         bounty_amount=2500,
     )  # fmt: skip

@@ -16,6 +16,7 @@ import pytest
 from django.conf import settings
 from django.db import connection, connections
 
+from partnerhub.core.actor import Actor
 from payouts.models import Commission, Payout, PayoutRun
 from payouts.services import runs
 from tests.factories import (
@@ -114,7 +115,7 @@ def test_sigkill_mid_run_then_rerun_pays_exactly_once(vendor, other_vendor):
     worker = _worker(env)
     try:
         run, _ = runs.payout_run_start(
-            vendor=vendor, program_id=program.public_id, period="2026-01"
+            actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
         )
         done = PayoutRun.objects.for_vendor(vendor).filter(pk=run.pk)
         assert wait_for(lambda: done.get().partnerships_done >= 8, timeout=60), (
@@ -131,7 +132,9 @@ def test_sigkill_mid_run_then_rerun_pays_exactly_once(vendor, other_vendor):
 
     worker = _worker(env)
     try:
-        runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+        runs.payout_run_start(
+            actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+        )
         assert wait_for(lambda: done.get().status == "completed", timeout=60), (
             "the re-run never finished"
         )
@@ -153,7 +156,7 @@ def test_two_runs_started_at_once_make_one_set_of_payouts(vendor):
         try:
             barrier.wait()
             run, _ = runs.payout_run_start(
-                vendor=vendor, program_id=program.public_id, period="2026-01"
+                actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
             )
             runs.payout_run_execute(vendor=vendor, run_id=run.pk)
         except Exception as exc:  # pragma: no cover - reported below

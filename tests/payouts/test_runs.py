@@ -9,6 +9,7 @@ import stripe
 from django.core.exceptions import ValidationError
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from payouts.models import Commission, Payout, PayoutRun
 from payouts.services import runs
@@ -50,7 +51,9 @@ def _earn(vendor, partnership, amounts, prefix):
 
 
 def _run(vendor, program, period="2026-01"):
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period=period)
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period=period
+    )
     return runs.payout_run_execute(vendor=vendor, run_id=run.pk)
 
 
@@ -106,8 +109,10 @@ def test_a_commission_past_its_hold_goes_to_the_payout_in_one_move_and_its_histo
     payout = Payout.objects.for_vendor(vendor).get()
     commission.refresh_from_db()
     assert (commission.status, commission.payout_id) == ("in_payout", payout.pk)
-    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
-    runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="BANK-1")
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin))
+    runs.payout_mark_paid(
+        actor=Actor.system(), vendor=vendor, payout_id=payout.public_id, reference="BANK-1"
+    )
 
     history = commission_history(vendor=vendor, commission_id=commission.public_id)
     assert [(h.from_status, h.to_status) for h in history] == [
@@ -149,7 +154,7 @@ def test_rerunning_a_completed_run_creates_nothing_more(vendor, program):
     _earn(vendor, _partner(program), [50000], "r")
     run = _run(vendor, program)
     again, created = runs.payout_run_start(
-        vendor=vendor, program_id=program.public_id, period="2026-01"
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
     )
     assert (again.pk, created) == (run.pk, False)
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
@@ -164,7 +169,9 @@ def test_payout_is_held_until_payout_details_are_complete(vendor, program, admin
     payout = Payout.objects.for_vendor(vendor).get()
     assert payout.status == "held"
     assert "payout details" in payout.held_reason
-    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    result = runs.payouts_approve(
+        vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin)
+    )
     assert result.held == [payout]
     PartnerPayoutDetailsFactory(
         vendor=vendor,
@@ -173,7 +180,9 @@ def test_payout_is_held_until_payout_details_are_complete(vendor, program, admin
         tax_form="w8ben",
         tax_form_status="submitted",
     )
-    result = runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    result = runs.payouts_approve(
+        vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin)
+    )
     assert [x.status for x in result.approved] == ["approved"]
 
 
@@ -189,16 +198,20 @@ def test_approve_then_mark_paid_pays_the_commissions(vendor, program, admin):
     _run(vendor, program)
     payout = Payout.objects.for_vendor(vendor).get()
     with pytest.raises(ValidationError):
-        runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="x")
-    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+        runs.payout_mark_paid(
+            actor=Actor.system(), vendor=vendor, payout_id=payout.public_id, reference="x"
+        )
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin))
     paid = runs.payout_mark_paid(
-        vendor=vendor, payout_id=payout.public_id, reference="BANK-42", actor=admin
+        vendor=vendor, payout_id=payout.public_id, reference="BANK-42", actor=Actor.for_user(admin)
     )
     assert (paid.status, paid.provider_reference) == ("paid", "BANK-42")
     assert set(Commission.objects.for_vendor(vendor).values_list("status", flat=True)) == {"paid"}
     assert Event.objects.for_vendor(vendor).filter(type="payout.paid").count() == 1
     # paying twice is a no-op
-    runs.payout_mark_paid(vendor=vendor, payout_id=payout.public_id, reference="again")
+    runs.payout_mark_paid(
+        actor=Actor.system(), vendor=vendor, payout_id=payout.public_id, reference="again"
+    )
     assert Payout.objects.for_vendor(vendor).get().provider_reference == "BANK-42"
 
 
@@ -209,7 +222,7 @@ def test_stripe_connect_transfer_uses_the_payout_idempotency_key(
     _earn(vendor, p, [50000], "st")
     _run(vendor, program)
     payout = Payout.objects.for_vendor(vendor).get()
-    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=admin)
+    runs.payouts_approve(vendor=vendor, payout_ids=[payout.public_id], actor=Actor.for_user(admin))
     # A worker crashed after asking Stripe: the payout is still "processing"; retrying asks
     # again with the same key and Stripe answers with the same transfer.
     Payout.objects.for_vendor(vendor).filter(pk=payout.pk).update(status="processing")
@@ -219,7 +232,9 @@ def test_stripe_connect_transfer_uses_the_payout_idempotency_key(
         destination="acct_123",
         idempotency_key=f"payout:{payout.public_id}",
     )
-    paid = runs.payout_send_stripe(vendor=vendor, payout_id=payout.public_id, actor=admin)
+    paid = runs.payout_send_stripe(
+        vendor=vendor, payout_id=payout.public_id, actor=Actor.for_user(admin)
+    )
     assert paid.status == "paid"
     assert paid.provider_reference == "tr_1"
     assert {r["key"] for r in fake_stripe.requests} == {f"payout:{payout.public_id}"}
@@ -236,7 +251,9 @@ def test_a_run_takes_a_bounded_number_of_queries_whatever_the_number_of_commissi
     partnerships = [_partner(program) for _ in range(6)]
     for n, p in enumerate(partnerships):
         _earn(vendor, p, [40000] * (n + 1), f"q{n}")  # 6000 per invoice ≥ the 5000 threshold
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        actor=Actor.system(), vendor=vendor, program_id=program.public_id, period="2026-01"
+    )
     with django_assert_max_num_queries(25):
         run = runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     assert run.payouts_created == 6

@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from payouts import selectors
 from payouts.services.customers import customer_attribute, customer_create
@@ -60,14 +61,19 @@ def test_money_per_partnership_is_keyed_by_partnership_in_one_query_each(
 def test_customer_attribute_keeps_the_first_partnership_unless_replaced(vendor, manager):
     program = ProgramFactory(vendor=vendor)
     first, second = PartnershipFactory(program=program), PartnershipFactory(program=program)
-    customer, created = customer_create(vendor=vendor, external_id="new-co")
+    customer, created = customer_create(actor=Actor.system(), vendor=vendor, external_id="new-co")
     assert created
     assert Event.objects.for_vendor(vendor).filter(type="customer.created").count() == 1
     assert customer_attribute(
-        vendor=vendor, customer=customer, partnership=first, method="click", ref="clk_1"
+        actor=Actor.system(),
+        vendor=vendor,
+        customer=customer,
+        partnership=first,
+        method="click",
+        ref="clk_1",
     )
     assert not customer_attribute(
-        vendor=vendor, customer=customer, partnership=second, method="click"
+        actor=Actor.system(), vendor=vendor, customer=customer, partnership=second, method="click"
     )
     assert customer_attribute(
         vendor=vendor,
@@ -75,7 +81,7 @@ def test_customer_attribute_keeps_the_first_partnership_unless_replaced(vendor, 
         partnership=second,
         method="manual",
         replace=True,
-        actor=manager,
+        actor=Actor.for_user(manager),
         reason="Deal registered by the second partner",
     )
     customer.refresh_from_db()
@@ -87,7 +93,13 @@ def test_customer_attribute_keeps_the_first_partnership_unless_replaced(vendor, 
 def test_attributing_to_another_vendors_partnership_is_refused(vendor, other_vendor):
     from django.core.exceptions import ValidationError
 
-    customer, _ = customer_create(vendor=vendor, external_id="c")
+    customer, _ = customer_create(actor=Actor.system(), vendor=vendor, external_id="c")
     theirs = PartnershipFactory(program=ProgramFactory(vendor=other_vendor))
     with pytest.raises(ValidationError):
-        customer_attribute(vendor=vendor, customer=customer, partnership=theirs, method="deal")
+        customer_attribute(
+            actor=Actor.system(),
+            vendor=vendor,
+            customer=customer,
+            partnership=theirs,
+            method="deal",
+        )

@@ -11,6 +11,7 @@ from django.db import connection
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.api.services import api_key_create
+from partnerhub.core.actor import Actor
 from tests.factories import MembershipFactory, ProgramFactory
 
 
@@ -55,7 +56,7 @@ def test_api_request_whose_connection_drops_answers_503_then_recovers(
 ):
     ProgramFactory(vendor=vendor, name="Resellers")
     ProgramFactory(vendor=other_vendor, name="Not yours")
-    key = api_key_create(vendor=vendor, name="drop", role="admin").raw_key
+    key = api_key_create(actor=Actor.system(), vendor=vendor, name="drop", role="admin").raw_key
     headers = {"Authorization": f"Bearer {key}"}
     url = f"{live_server.url}/api/v1/programs"
 

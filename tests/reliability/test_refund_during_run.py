@@ -10,6 +10,7 @@ import time
 import pytest
 from django.db import connections, transaction
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import vendor_scope
 from payouts.models import Commission, PayoutRun
 from payouts.services import ledger, runs
@@ -35,7 +36,9 @@ def test_refund_during_a_payout_run_chunk_is_not_a_server_error(
     customer = CustomerFactory(partnership=ptn, external_id="cust-1")
     with vendor_scope(vendor):
         revenue_events_ingest(vendor=vendor, items=[invoice("in-1", "cust-1", 10000)])
-        ledger.commissions_release(vendor_id=vendor.pk, now=T0 + dt.timedelta(days=1))
+        ledger.commissions_release(
+            actor=Actor.system(), vendor_id=vendor.pk, now=T0 + dt.timedelta(days=1)
+        )
     assert sorted(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [
         500,
         1500,

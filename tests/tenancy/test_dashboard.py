@@ -9,6 +9,7 @@ from django.test import Client
 
 from partnerhub.accounts.models import User
 from partnerhub.api.models import APIKey
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 
 pytestmark = pytest.mark.django_db
@@ -136,7 +137,7 @@ def test_api_keys_page_shows_a_new_key_once(vendor, admin, manager, client_for):
 def test_revoking_a_key_asks_for_confirmation_first(vendor, admin, client_for):
     from partnerhub.api.services import api_key_create
 
-    created = api_key_create(vendor=vendor, name="old")
+    created = api_key_create(actor=Actor.system(), vendor=vendor, name="old")
     client = client_for(admin)
     confirm = client.get(f"/app/acme/api-keys/{created.api_key.public_id}/revoke/")
     assert confirm.status_code == 200

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils import timezone
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy import services
 from partnerhub.tenancy.models import Invitation, Membership, Role, Vendor
 from tests.factories import UserFactory
@@ -52,7 +53,7 @@ def test_invitation_sends_an_email_and_accepting_creates_the_membership(
             vendor=vendor,
             email="New.Person@Example.com",
             role=Role.MANAGER,
-            invited_by=owner,
+            actor=Actor.for_user(owner),
             base_url="http://testserver",
         )
     assert len(mail.outbox) == 1
@@ -70,7 +71,7 @@ def test_invitation_sends_an_email_and_accepting_creates_the_membership(
 
 def test_invitation_refuses_another_email_address(vendor, owner):
     created = services.invitation_create(
-        vendor=vendor, email="a@example.com", role=Role.VIEWER, invited_by=owner
+        vendor=vendor, email="a@example.com", role=Role.VIEWER, actor=Actor.for_user(owner)
     )
     intruder = UserFactory(email="b@example.com")
     with pytest.raises(ValidationError, match=r"a@example\.com"):
@@ -80,7 +81,7 @@ def test_invitation_refuses_another_email_address(vendor, owner):
 
 def test_expired_invitation_answers_404(vendor, owner):
     created = services.invitation_create(
-        vendor=vendor, email="late@example.com", role=Role.VIEWER, invited_by=owner
+        vendor=vendor, email="late@example.com", role=Role.VIEWER, actor=Actor.for_user(owner)
     )
     Invitation.objects.for_vendor(vendor).update(expires_at=timezone.now() - dt.timedelta(1))
     with pytest.raises(Http404):
@@ -89,10 +90,10 @@ def test_expired_invitation_answers_404(vendor, owner):
 
 def test_reinviting_replaces_the_open_invitation(vendor, owner):
     first = services.invitation_create(
-        vendor=vendor, email="x@example.com", role=Role.VIEWER, invited_by=owner
+        vendor=vendor, email="x@example.com", role=Role.VIEWER, actor=Actor.for_user(owner)
     )
     services.invitation_create(
-        vendor=vendor, email="x@example.com", role=Role.ADMIN, invited_by=owner
+        vendor=vendor, email="x@example.com", role=Role.ADMIN, actor=Actor.for_user(owner)
     )
     with pytest.raises(Http404):
         services.invitation_for_token(token=first.token)
@@ -103,7 +104,7 @@ def test_reinviting_replaces_the_open_invitation(vendor, owner):
 def test_inviting_an_existing_member_is_refused(vendor, owner, manager):
     with pytest.raises(ValidationError, match="already a member"):
         services.invitation_create(
-            vendor=vendor, email=manager.email, role=Role.VIEWER, invited_by=owner
+            vendor=vendor, email=manager.email, role=Role.VIEWER, actor=Actor.for_user(owner)
         )
 
 
@@ -111,10 +112,12 @@ def test_the_last_owner_can_neither_be_demoted_nor_removed(vendor, owner):
     membership = Membership.objects.for_vendor(vendor).get(user=owner)
     with pytest.raises(ValidationError, match="at least one owner"):
         services.membership_change_role(
-            vendor=vendor, membership_id=membership.public_id, role=Role.ADMIN
+            actor=Actor.system(), vendor=vendor, membership_id=membership.public_id, role=Role.ADMIN
         )
     with pytest.raises(ValidationError, match="at least one owner"):
-        services.membership_remove(vendor=vendor, membership_id=membership.public_id)
+        services.membership_remove(
+            actor=Actor.system(), vendor=vendor, membership_id=membership.public_id
+        )
     membership.refresh_from_db()
     assert membership.role == Role.OWNER
 
@@ -123,7 +126,7 @@ def test_changing_a_role_of_another_vendors_member_is_404(vendor, other_vendor, 
     theirs = Membership.objects.for_vendor(other_vendor).get(user=other_owner)
     with pytest.raises(Http404):
         services.membership_change_role(
-            vendor=vendor, membership_id=theirs.public_id, role=Role.VIEWER
+            actor=Actor.system(), vendor=vendor, membership_id=theirs.public_id, role=Role.VIEWER
         )
     theirs.refresh_from_db()
     assert theirs.role == Role.OWNER

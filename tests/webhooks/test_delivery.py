@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import (
     DeliveryStatus,
@@ -39,7 +40,9 @@ def _record(vendor, capture, type="partnership.created", data=None):
 
 
 def _endpoint(vendor, url, event_types=("*",)):
-    return webhook_endpoint_create(vendor=vendor, url=url, event_types=list(event_types))
+    return webhook_endpoint_create(
+        actor=Actor.system(), vendor=vendor, url=url, event_types=list(event_types)
+    )
 
 
 def _make_retries_due(vendor):
@@ -249,7 +252,7 @@ def test_resend_sends_the_same_event_again_and_logs_another_attempt(
     _record(vendor, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.for_vendor(vendor).get()
     with django_capture_on_commit_callbacks(execute=True):
-        webhook_delivery_resend(vendor=vendor, delivery_id=delivery.public_id)
+        webhook_delivery_resend(actor=Actor.system(), vendor=vendor, delivery_id=delivery.public_id)
     assert len(receiver.requests) == 2
     assert receiver.requests[0].body == receiver.requests[1].body
     assert receiver.requests[0].headers["webhook-id"] == receiver.requests[1].headers["webhook-id"]
@@ -264,7 +267,7 @@ def test_resend_to_a_disabled_endpoint_is_refused(vendor, django_capture_on_comm
 
     delivery = WebhookDeliveryFactory(vendor=vendor, endpoint__enabled=False)
     with pytest.raises(ValidationError):
-        webhook_delivery_resend(vendor=vendor, delivery_id=delivery.public_id)
+        webhook_delivery_resend(actor=Actor.system(), vendor=vendor, delivery_id=delivery.public_id)
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
 

@@ -10,6 +10,7 @@ from standardwebhooks import Webhook
 from standardwebhooks.webhooks import WebhookVerificationError
 
 from partnerhub.audit.models import AuditEntry
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.crypto import secret_decrypt
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import (
@@ -72,7 +73,9 @@ def test_a_manager_key_cannot_rotate(vendor, api_client_for):
 
 @pytest.mark.django_db
 def test_an_admin_rotates_on_the_dashboard_and_sees_the_secret_once(vendor, admin, client_for):
-    created = webhook_endpoint_create(vendor=vendor, url=BODY["url"], event_types=["*"])
+    created = webhook_endpoint_create(
+        actor=Actor.system(), vendor=vendor, url=BODY["url"], event_types=["*"]
+    )
     client = client_for(admin)
     url = f"/app/acme/webhooks/{created.endpoint.public_id}/"
     answer = client.post(url, {"action": "rotate_secret"})
@@ -89,8 +92,12 @@ def test_an_admin_rotates_on_the_dashboard_and_sees_the_secret_once(vendor, admi
 def test_after_rotation_deliveries_verify_with_the_new_secret_only(
     vendor, receiver, django_capture_on_commit_callbacks
 ):
-    created = webhook_endpoint_create(vendor=vendor, url=receiver.url, event_types=["*"])
-    rotated = webhook_endpoint_secret_rotate(vendor=vendor, endpoint_id=created.endpoint.public_id)
+    created = webhook_endpoint_create(
+        actor=Actor.system(), vendor=vendor, url=receiver.url, event_types=["*"]
+    )
+    rotated = webhook_endpoint_secret_rotate(
+        actor=Actor.system(), vendor=vendor, endpoint_id=created.endpoint.public_id
+    )
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         event_record(vendor=vendor, type="partnership.created", data={"id": "ptn_1"})
     (request,) = receiver.requests
@@ -130,7 +137,9 @@ def test_a_new_key_takes_over_after_reencrypting(vendor, settings):
 
     old_key, new_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     settings.WEBHOOK_SECRET_KEYS = [old_key]
-    created = webhook_endpoint_create(vendor=vendor, url=BODY["url"], event_types=["*"])
+    created = webhook_endpoint_create(
+        actor=Actor.system(), vendor=vendor, url=BODY["url"], event_types=["*"]
+    )
     settings.WEBHOOK_SECRET_KEYS = [new_key, old_key]
     call_command("webhook_secrets_reencrypt")
     settings.WEBHOOK_SECRET_KEYS = [new_key]  # the old key is gone

@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
 from partnerhub.webhooks.services import event_record, webhook_endpoint_create
 from partnerhub.webhooks.ssrf import BlockedTarget, check_url, is_public_address
@@ -35,7 +36,7 @@ BLOCKED_URLS = [
 @pytest.mark.parametrize("url", BLOCKED_URLS)
 def test_non_public_targets_are_refused_when_the_endpoint_is_saved(vendor, url):
     with pytest.raises(ValidationError) as excinfo:
-        webhook_endpoint_create(vendor=vendor, url=url, event_types=["*"])
+        webhook_endpoint_create(actor=Actor.system(), vendor=vendor, url=url, event_types=["*"])
     assert "url" in excinfo.value.message_dict
 
 
@@ -66,7 +67,10 @@ def test_public_addresses_are_public(address):
 
 def test_public_urls_are_accepted(vendor):
     created = webhook_endpoint_create(
-        vendor=vendor, url="https://hooks.example.com/partnerhub", event_types=["*"]
+        actor=Actor.system(),
+        vendor=vendor,
+        url="https://hooks.example.com/partnerhub",
+        event_types=["*"],
     )
     assert created.endpoint.enabled
 

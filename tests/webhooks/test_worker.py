@@ -9,6 +9,7 @@ import pytest
 from django.db import transaction
 from standardwebhooks import Webhook
 
+from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery
 from partnerhub.webhooks.services import event_record, webhook_endpoint_create
 from tests.waiting import wait_for
@@ -19,8 +20,12 @@ from tests.waiting import wait_for
 def test_a_committed_event_reaches_the_receiver_through_a_real_worker(
     vendor, other_vendor, receiver, allow_local_targets, celery_worker
 ):
-    created = webhook_endpoint_create(vendor=vendor, url=receiver.url, event_types=["*"])
-    webhook_endpoint_create(vendor=other_vendor, url=receiver.url + "/other", event_types=["*"])
+    created = webhook_endpoint_create(
+        actor=Actor.system(), vendor=vendor, url=receiver.url, event_types=["*"]
+    )
+    webhook_endpoint_create(
+        actor=Actor.system(), vendor=other_vendor, url=receiver.url + "/other", event_types=["*"]
+    )
     with transaction.atomic():
         event = event_record(vendor=vendor, type="commission.created", data={"amount": 1500})
 

@@ -7,7 +7,11 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from partnerhub.api.models import APIKey
 from partnerhub.api.services import api_key_create, api_key_revoke
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role, Vendor
+
+# An operator at the shell: no dashboard user to name.
+_ACTOR = Actor.system("manage.py apikey")
 
 
 class Command(BaseCommand):
@@ -34,7 +38,9 @@ class Command(BaseCommand):
         action = options["action"]
         if action == "create":
             try:
-                created = api_key_create(vendor=vendor, name=options["name"], role=options["role"])
+                created = api_key_create(
+                    vendor=vendor, name=options["name"], role=options["role"], actor=_ACTOR
+                )
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
             self.stderr.write(
@@ -51,5 +57,5 @@ class Command(BaseCommand):
         else:
             if not APIKey.objects.for_vendor(vendor).filter(public_id=options["key_id"]).exists():
                 raise CommandError(f"No key {options['key_id']!r} in vendor {vendor.slug}.")
-            api_key_revoke(vendor=vendor, key_id=options["key_id"])
+            api_key_revoke(vendor=vendor, key_id=options["key_id"], actor=_ACTOR)
             self.stdout.write(f"Revoked {options['key_id']}.")
