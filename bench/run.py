@@ -72,7 +72,7 @@ from partnerhub.tenancy.models import Vendor  # noqa: E402
 from payouts.models import PayoutRun  # noqa: E402
 from payouts.services import ledger, runs  # noqa: E402
 from payouts.services.ledger_months import ledger_months_rebuild  # noqa: E402
-from payouts.services.revenue import revenue_events_settle  # noqa: E402
+from payouts.services.settlement import revenue_events_settle  # noqa: E402
 from programs.models import Program  # noqa: E402
 
 SIZES: dict[str, dict[str, int]] = {

@@ -15,7 +15,7 @@ from payouts import selectors
 from payouts.models import PayoutRun
 from payouts.services import runs
 from payouts.services.commissions import commissions_release
-from payouts.services.revenue import revenue_events_settle
+from payouts.services.settlement import revenue_events_settle
 from programs.models import Program
 
 

@@ -1,5 +1,6 @@
-"""Revenue events: ingestion (single, bulk and CSV), validation per item, acceptance into
-batches, and settlement of batches into commissions."""
+"""Revenue events in: validation per item, ingestion (single, bulk, CSV) and acceptance into
+revenue batches; the commissions follow at once (``revenue_events_ingest``) or from a worker
+(``revenue_events_accept``, settled by ``settlement.revenue_events_settle``)."""
 
 from __future__ import annotations
 
@@ -16,14 +17,12 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from partnerhub.tenancy.models import Vendor
-from partners.models import Partnership
-from payouts import selectors
+from payouts import sql
 from payouts.models import (
     RevenueBatch,
     RevenueEvent,
 )
-from payouts.services import ledger
-from payouts.services.events import _announce_commissions
+from payouts.services.settlement import settle_events, settle_pending
 
 MAX_BULK_ITEMS = 1000
 # Amounts are stored in 64-bit integers; a larger one would fail at the database (a 500).
@@ -194,32 +193,14 @@ class _Event:
     pk: int | None = None
 
 
-# The look-ups take their keys as one JSON array (``orjson``), like the events INSERT: psycopg2
-# sends a list as ``ARRAY['a', 'b', …]``, one expression per element, which took ~4 ms to
-# evaluate for 500 references, and an ``IN (…)`` of 1,000 parameters ~3 ms more to plan and
-# run than the same probes driven by ``json_array_elements_text``.
-#
-# One probe of the vendor's unique (external id) and (public id) indexes per reference: an
-# ``IN`` list over both columns let PostgreSQL read all the vendor's customers (~20k) or start
-# parallel workers, 8-20 ms per request. A reference matching twice (its external id and its
-# ``cus_`` id were both sent) gives the same row twice, which the dict below absorbs.
-_CUSTOMERS_SQL = """
-SELECT c.id, c.external_id, c.public_id, c.partnership_id, prg.currency,
-       COALESCE(c.signed_up_at, c.created_at)
-FROM json_array_elements_text(%(refs)s::json) AS r(ref)
-JOIN payouts_customer c
-  ON c.vendor_id = %(vendor)s AND (c.external_id = r.ref OR c.public_id = r.ref)
-LEFT JOIN partners_partnership ptn ON ptn.id = c.partnership_id
-LEFT JOIN programs_program prg ON prg.id = ptn.program_id
-"""
-
-
 def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]:
     """The customers the items name, by external id and by ``cus_`` id (one query)."""
     refs = list({i["customer"] for i in items})
     customers: dict[str, _Cust] = {}
     with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": orjson.dumps(refs).decode()})
+        cursor.execute(
+            sql.CUSTOMERS_SQL, {"vendor": vendor.pk, "refs": orjson.dumps(refs).decode()}
+        )
         rows = cursor.fetchall()
     for pk, ext, pid, partnership_id, currency, since in rows:
         c = _Cust(pk, partnership_id, currency, since)
@@ -228,20 +209,11 @@ def _lookup(items: Iterable[dict[str, Any]], vendor: Vendor) -> dict[str, _Cust]
     return customers
 
 
-_KNOWN_EVENTS_SQL = """
-SELECT e.id, e.public_id, e.external_id, e.customer_id, e.partnership_id, e.kind, e.amount,
-       e.currency, e.occurred_at
-FROM payouts_revenueevent e
-WHERE e.vendor_id = %(vendor)s
-  AND e.external_id IN (SELECT json_array_elements_text(%(ext_ids)s::json))
-"""
-
-
 def _known_events(vendor: Vendor, ext_ids: set[str]) -> dict[str, _Event]:
     """The vendor's stored events with these external ids (duplicates, refunded invoices)."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _KNOWN_EVENTS_SQL,
+            sql.KNOWN_EVENTS_SQL,
             {"vendor": vendor.pk, "ext_ids": orjson.dumps(list(ext_ids)).decode()},
         )
         rows = cursor.fetchall()
@@ -282,12 +254,12 @@ def revenue_events_ingest(*, vendor: Vendor, items: list[Any], source: str = "ap
     # rollup rows) would be a deadlock. A batch committed while this one accepts its items
     # (it may hold the invoice a refund here names) is settled after, in the rare case there
     # is one.
-    _settle_pending(vendor=vendor, only_if_pending=True)
+    settle_pending(vendor=vendor, only_if_pending=True)
     # Its batch is written settled: its commissions are computed below, in this transaction.
     accepted = _accept(vendor=vendor, items=items, source=source, settled=True)
-    _settle_pending(vendor=vendor, only_if_pending=True)
+    settle_pending(vendor=vendor, only_if_pending=True)
     if accepted.event_ids:
-        accepted.report.commission_ids = _settle_events(
+        accepted.report.commission_ids = settle_events(
             vendor=vendor,
             event_ids=accepted.event_ids,
             invoiced=accepted.invoiced,
@@ -408,156 +380,6 @@ def _accept(*, vendor: Vendor, items: list[Any], source: str, settled: bool) -> 
     return accepted
 
 
-def _settle_events(
-    *, vendor: Vendor, event_ids: list[int], invoiced: set[int], refunds: bool
-) -> list[int]:
-    """Phase 2 for stored events: their customers' paid status and MRR, their commissions
-    (invoices, then clawbacks when any is a refund), the outbox events of exactly the
-    commissions inserted, the journey evaluation of first earners. Re-run safe: commissions
-    are unique per (event, plan) and inserted ``ON CONFLICT DO NOTHING``."""
-    _customers_touch(vendor=vendor, customer_ids=invoiced)
-    commission_ids = ledger.commissions_compute(
-        vendor_id=vendor.pk, event_ids=event_ids, with_clawbacks=refunds
-    )
-    _announce_commissions(vendor=vendor, ids=commission_ids)
-    _evaluate_first_earners(vendor=vendor, commission_ids=commission_ids)
-    return commission_ids
-
-
-# Settlement of a vendor's pending batches is serialised per vendor (a worker, the sweeper's
-# task and a synchronous ingestion may meet): ordering matters, a refund's clawback reads the
-# commissions of its invoice, stored in an earlier batch.
-_SETTLE_LOCK_SQL = "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))"
-# Claimed and marked in one statement, in the caller's transaction: a failure later rolls the
-# mark back with everything else, and the batches are pending again.
-# The claimed ids are materialised once, then updated: with the LIMIT in the UPDATE's
-# ``FROM (subquery … FOR UPDATE)`` a test saw all 3 of 3 pending batches claimed under
-# ``LIMIT 2`` (tests/payouts/test_async_ingestion.py, "at most n batches").
-_CLAIM_SQL = """
-WITH p AS MATERIALIZED (
-  SELECT id FROM payouts_revenuebatch
-  WHERE vendor_id = %(vendor)s AND status = 'pending' ORDER BY id LIMIT %(limit)s FOR UPDATE
-)
-UPDATE payouts_revenuebatch b SET status = 'settled', settled_at = now(), updated_at = now()
-FROM p WHERE b.id = p.id AND b.vendor_id = %(vendor)s
-RETURNING b.id, b.event_ids
-"""
-# What phase 2 needs of stored events, derived from their ids.
-_PHASE2_INPUTS_SQL = """
-SELECT COALESCE(array_agg(DISTINCT customer_id) FILTER (WHERE kind = 'invoice_paid'), '{}'),
-       COALESCE(bool_or(kind <> 'invoice_paid'), false)
-FROM payouts_revenueevent WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
-"""
-# Events per phase-2 round when many batches are pending (one statement set per round keeps
-# the arrays and each statement's memory bounded).
-SETTLE_CHUNK_EVENTS = 10_000
-
-
-def _settle_pending(
-    *, vendor: Vendor, only_if_pending: bool = False, max_batches: int | None = None
-) -> list[int]:
-    """Phase 2 of the vendor's pending batches (the oldest ``max_batches``, or all), in batch
-    id order, marked settled; in the caller's transaction, under the vendor's settlement lock.
-    Returns the new commissions.
-
-    ``only_if_pending``: take the lock only when a pending batch is visible (synchronous
-    ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
-    batch is waiting). A batch being settled by another transaction still reads as pending
-    until that one commits, so the caller then waits for it, as it must."""
-    if only_if_pending and not selectors.revenue_batches_pending(vendor=vendor):
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])
-        cursor.execute(_CLAIM_SQL, {"vendor": vendor.pk, "limit": max_batches})
-        claimed = sorted(cursor.fetchall())
-    created: list[int] = []
-    chunk: list[int] = []
-    for index, (_, event_ids) in enumerate(claimed):
-        chunk.extend(event_ids)
-        if len(chunk) >= SETTLE_CHUNK_EVENTS or index == len(claimed) - 1:
-            with connection.cursor() as cursor:
-                cursor.execute(_PHASE2_INPUTS_SQL, {"vendor": vendor.pk, "ids": chunk})
-                customers, refunds = cursor.fetchone()
-            created += _settle_events(
-                vendor=vendor, event_ids=chunk, invoiced=set(customers), refunds=refunds
-            )
-            chunk = []
-    return created
-
-
-@transaction.atomic
-def revenue_events_settle(*, vendor: Vendor, max_batches: int | None = None) -> int:
-    """Compute the commissions of the vendor's pending revenue batches (bulk API), the oldest
-    ``max_batches`` of them or all, and mark them settled, in one transaction; returns how
-    many commissions were created. Re-run safe: a second run finds nothing pending, and a
-    run that fails leaves them pending."""
-    return len(_settle_pending(vendor=vendor, max_batches=max_batches))
-
-
-_FIRST_EARNERS_SQL = """
-WITH new AS (
-  SELECT partnership_id, bool_or(kind <> 'clawback') AS earning
-  FROM payouts_commission WHERE vendor_id = %(vendor)s AND id = ANY(%(ids)s)
-  GROUP BY partnership_id
-)
-SELECT new.partnership_id FROM new
-WHERE new.earning
-  AND NOT EXISTS (SELECT 1 FROM payouts_commission x
-                  WHERE x.vendor_id = %(vendor)s AND x.partnership_id = new.partnership_id
-                    AND x.id <> ALL(%(ids)s))
-"""
-
-
-def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> None:
-    """Partnerships whose first commission is among ``commission_ids`` (all their
-    commissions are new) are evaluated by the journey right after commit (Activation at
-    once, not at the next hourly run). One query, whatever the batch size."""
-    if not commission_ids:
-        return
-    from journey.services import partnership_evaluate_soon
-
-    with connection.cursor() as cursor:
-        cursor.execute(_FIRST_EARNERS_SQL, {"vendor": vendor.pk, "ids": commission_ids})
-        first = [row[0] for row in cursor.fetchall()]
-    for partnership_id in first:
-        partnership_evaluate_soon(partnership=Partnership(pk=partnership_id, vendor=vendor))
-
-
-# The rows arrive as one JSON document (``orjson`` writes the ``_Event`` rows as they are):
-# twelve ``ARRAY[…]`` parameters of 1,000 elements each were 12,000 expressions for
-# PostgreSQL to parse, coerce and plan (~14 ms of planning per request), where
-# ``json_to_recordset`` reads one text value. The conflict target is the external id: that
-# is the duplicate the API reports (a collision of the random public id is not one).
-_EVENTS_INSERT_SQL = """
-INSERT INTO payouts_revenueevent (vendor_id, public_id, created_at, updated_at, external_id,
-  customer_id, partnership_id, kind, amount, currency, occurred_at, period_start, period_end,
-  mrr_amount, refunded_event_id, source)
-SELECT %(vendor)s, e.public_id, now(), now(), e.external_id, e.customer_id, e.partnership_id,
-       e.kind, e.amount, e.currency, e.occurred_at, e.period_start, e.period_end, e.mrr_amount,
-       e.refunded_event_id, %(source)s
-FROM json_to_recordset(%(events)s::json)
-  AS e(public_id varchar, external_id varchar, customer_id bigint, partnership_id bigint,
-       kind varchar, amount bigint, currency varchar, occurred_at timestamptz,
-       period_start date, period_end date, mrr_amount bigint, refunded_event_id bigint)
-ON CONFLICT (vendor_id, external_id) DO NOTHING
-RETURNING external_id, id
-"""
-# The events and the batch recording them in one statement (no batch when every item lost
-# to a concurrent insert): one round trip instead of two per request.
-_EVENTS_AND_BATCH_INSERT_SQL = f"""
-WITH ins AS ({_EVENTS_INSERT_SQL}),
-batch AS (
-  INSERT INTO payouts_revenuebatch (vendor_id, public_id, created_at, updated_at, event_ids,
-    status, source, settled_at)
-  SELECT %(vendor)s, %(batch)s, now(), now(), array_agg(id ORDER BY id),
-         CASE WHEN %(settled)s THEN 'settled' ELSE 'pending' END, %(source)s,
-         CASE WHEN %(settled)s THEN now() END
-  FROM ins HAVING count(*) > 0
-)
-SELECT external_id, id FROM ins
-"""  # noqa: S608 -- only code constants are formatted in; values are bound
-
-
 def _events_insert(
     *, vendor: Vendor, events: list[_Event], source: str, batch: str, settled: bool
 ) -> dict[str, int]:
@@ -568,7 +390,7 @@ def _events_insert(
         return {}
     with connection.cursor() as cursor:
         cursor.execute(
-            _EVENTS_AND_BATCH_INSERT_SQL,
+            sql.EVENTS_AND_BATCH_INSERT_SQL,
             {
                 "events": orjson.dumps(events).decode(),
                 "vendor": vendor.pk,
@@ -644,44 +466,3 @@ def _build_event(
         mrr_amount=mrr,
         refunded_event_id=refunded.pk if refunded else None,
     )
-
-
-# Per customer, two probes of the ``(vendor, customer, occurred_at)`` index (its first and its
-# latest invoice) instead of reading and sorting all its invoices, and the customers found
-# by primary key (``c.id = ANY``) instead of hashing the vendor's whole customer table.
-# A churned customer pays again (status back to active, churn cleared) only with an invoice
-# paid after its churn: a last invoice that arrives late stays history.
-_CUSTOMERS_TOUCH_SQL = """
-UPDATE payouts_customer c SET
-  first_paid_at = LEAST(COALESCE(c.first_paid_at, t.first_at), t.first_at),
-  status = CASE WHEN c.churned_at >= t.last_at THEN c.status ELSE 'active' END,
-  churned_at = CASE WHEN c.churned_at >= t.last_at THEN c.churned_at END,
-  mrr_amount = t.mrr, mrr_currency = t.currency, updated_at = now()
-FROM (
-  SELECT b.customer_id, f.occurred_at AS first_at, l.occurred_at AS last_at,
-         l.mrr_amount AS mrr, l.currency
-  FROM unnest(%(customers)s::bigint[]) AS b(customer_id)
-  CROSS JOIN LATERAL (
-    SELECT e.occurred_at FROM payouts_revenueevent e
-    WHERE e.vendor_id = %(vendor)s AND e.customer_id = b.customer_id
-      AND e.kind = 'invoice_paid'
-    ORDER BY e.occurred_at LIMIT 1) f
-  CROSS JOIN LATERAL (
-    SELECT e.occurred_at, e.mrr_amount, e.currency FROM payouts_revenueevent e
-    WHERE e.vendor_id = %(vendor)s AND e.customer_id = b.customer_id
-      AND e.kind = 'invoice_paid'
-    ORDER BY e.occurred_at DESC, e.id DESC LIMIT 1) l
-) t
-WHERE c.id = t.customer_id AND c.vendor_id = %(vendor)s AND c.id = ANY(%(customers)s)
-"""
-
-
-def _customers_touch(*, vendor: Vendor, customer_ids: set[int]) -> None:
-    """First paid date (the earliest invoice), paying status and current MRR (that of the
-    latest invoice) of the customers of new invoices (one UPDATE); a churned customer
-    pays again only with an invoice paid after its churn."""
-    if customer_ids:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _CUSTOMERS_TOUCH_SQL, {"vendor": vendor.pk, "customers": sorted(customer_ids)}
-            )

@@ -18,6 +18,7 @@ from partnerhub.audit.services import change_record
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services import event_record_select
+from payouts import sql
 from payouts.models import (
     CommissionStatus,
     PartnerPayoutDetails,
@@ -108,56 +109,6 @@ def payout_run_start(
     return run, created
 
 
-# 1. Lock the chunk's unpaid commissions that can be paid (available, or pending with the
-#    hold over: those go straight to the payout, one write instead of a release and a link)
-#    and sum them per partnership and currency, keeping the sums that reach the threshold
-#    (the program's or the partner's higher one).
-_CHUNK_SUMS_SQL = """
-WITH eligible AS (
-  SELECT c.id, c.partnership_id, c.currency, c.amount, c.status
-  FROM payouts_commission c
-  WHERE c.vendor_id = %(vendor)s AND c.partnership_id = ANY(%(ptns)s)
-    AND c.status IN ('pending', 'available') AND c.payout_id IS NULL
-    AND c.available_at < %(cutoff)s AND c.available_at <= %(now)s
-  FOR UPDATE OF c
-)
-SELECT e.partnership_id, e.currency, SUM(e.amount), COUNT(*), array_agg(e.id ORDER BY e.id),
-       array_agg(e.status::text ORDER BY e.id), ptn.partner_id
-FROM eligible e
-JOIN partners_partnership ptn ON ptn.id = e.partnership_id
-LEFT JOIN payouts_partnerpayoutdetails d
-  ON d.vendor_id = %(vendor)s AND d.partner_id = ptn.partner_id
-GROUP BY e.partnership_id, e.currency, d.minimum_payout_amount, ptn.partner_id
-HAVING SUM(e.amount) > 0
-   AND SUM(e.amount) >= GREATEST(%(threshold)s, COALESCE(d.minimum_payout_amount, 0))
-"""
-# 2. One payout per sum (a payout that exists already for this run keeps its commissions),
-#    held with the reason when the partner's payout details are incomplete.
-_CHUNK_PAYOUTS_SQL = f"""
-INSERT INTO payouts_payout (vendor_id, public_id, created_at, updated_at, run_id, program_id,
-  partnership_id, amount, currency, commissions_count, status, held_reason, provider,
-  provider_reference, failure_reason)
-SELECT %(vendor)s, {ledger._NEW_ID.format(prefix="po")}, {ledger._NOW}, {ledger._NOW},
-       %(run)s, %(program)s, s.partnership_id, s.total, s.currency, s.n, s.status,
-       s.held_reason, '', '', ''
-FROM unnest(%(ptns)s::bigint[], %(currencies)s::varchar[], %(totals)s::bigint[],
-            %(counts)s::int[], %(statuses)s::varchar[], %(reasons)s::varchar[])
-     AS s(partnership_id, currency, total, n, status, held_reason)
-ON CONFLICT DO NOTHING
-RETURNING id, public_id, partnership_id, currency
-"""  # noqa: S608 -- only code constants are formatted in; values are bound
-
-
-# Partnerships of the program left with available commissions of the period (carried
-# forward), counted over the vendor's own rows.
-_CARRIED_FORWARD_SQL = """
-SELECT COUNT(DISTINCT c.partnership_id)
-FROM payouts_commission c JOIN partners_partnership ptn ON ptn.id = c.partnership_id
-WHERE c.vendor_id = %(vendor)s AND c.status = 'available' AND c.available_at < %(cutoff)s
-  AND ptn.vendor_id = %(vendor)s AND ptn.program_id = %(program)s
-"""
-
-
 def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
     """Do (or finish) the work of a run. Re-run safe and safe to run twice at once."""
     with transaction.atomic():
@@ -196,7 +147,7 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
             )
             with connection.cursor() as cursor:
                 cursor.execute(
-                    _CARRIED_FORWARD_SQL,
+                    sql.CARRIED_FORWARD_SQL,
                     {"vendor": vendor.pk, "cutoff": cutoff, "program": run.program_id},
                 )
                 run.carried_forward = cursor.fetchone()[0]
@@ -231,7 +182,7 @@ def _chunk_payouts(
     payout ids. Each payout gets exactly the commissions its amount was summed from."""
     with connection.cursor() as cursor:
         cursor.execute(
-            _CHUNK_SUMS_SQL,
+            sql.CHUNK_SUMS_SQL,
             {
                 "vendor": vendor.pk,
                 "ptns": chunk,
@@ -246,7 +197,7 @@ def _chunk_payouts(
         missing = _details_missing(vendor, {row[6] for row in sums})
         reasons = [_held_reason(missing[row[6]]) for row in sums]
         cursor.execute(
-            _CHUNK_PAYOUTS_SQL,
+            sql.CHUNK_PAYOUTS_SQL,
             {
                 "vendor": vendor.pk,
                 "run": run.pk,

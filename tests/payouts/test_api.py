@@ -84,7 +84,7 @@ def test_bulk_reports_per_item_and_keeps_the_valid_ones(vendor, api_client_for, 
     assert data["commissions"] == "pending"
     assert data["batch"].startswith("rvb_")
     assert not Commission.objects.for_vendor(vendor).exists()
-    from payouts.services.revenue import revenue_events_settle
+    from payouts.services.settlement import revenue_events_settle
 
     assert revenue_events_settle(vendor=vendor) == 1
     assert list(Commission.objects.for_vendor(vendor).values_list("amount", flat=True)) == [150]

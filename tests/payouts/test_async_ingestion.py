@@ -14,7 +14,8 @@ from partnerhub.webhooks.models import Event
 from payouts import tasks
 from payouts.models import Commission, Customer, RevenueBatch
 from payouts.services.events import commission_data
-from payouts.services.revenue import revenue_events_accept, revenue_events_settle
+from payouts.services.revenue import revenue_events_accept
+from payouts.services.settlement import revenue_events_settle
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from payouts.services.revenue import revenue_events_settle
+from payouts.services.settlement import revenue_events_settle
 from tests.factories import (
     CommissionPlanFactory,
     CustomerFactory,

@@ -9,6 +9,7 @@ import datetime as dt
 
 import pytest
 
+from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event
 from payouts.models import Customer, Payout
@@ -107,7 +108,9 @@ def test_payout_events_built_in_sql_equal_the_api(vendor, program, api):
     CustomerFactory(partnership=partnership, external_id="c1")
     body = invoice("in_1", "c1", 40000, T0)  # 15 % = 60.00, over the 50.00 threshold
     assert api.post("/api/v1/revenue-events", body, format="json").status_code == 201
-    run, _ = runs.payout_run_start(vendor=vendor, program_id=program.public_id, period="2026-01")
+    run, _ = runs.payout_run_start(
+        vendor=vendor, program_id=program.public_id, period="2026-01", actor=Actor.system()
+    )
     runs.payout_run_execute(vendor=vendor, run_id=run.pk)
     payout = Payout.objects.for_vendor(vendor).get(partnership=partnership)
     assert payout.amount == 6000
