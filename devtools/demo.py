@@ -572,7 +572,7 @@ class _DemoPrograms:
 
     def _webhook(self) -> None:
         """A disabled endpoint: the demo never delivers anything to the internet."""
-        from partnerhub.webhooks.services import webhook_endpoint_create
+        from partnerhub.webhooks.services.endpoints import webhook_endpoint_create
 
         webhook_endpoint_create(
             vendor=self.vendor,

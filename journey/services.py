@@ -259,7 +259,7 @@ def journey_apply(*, vendor: Vendor, plan: list[PlannedMove]) -> int:
     with timezone.override(dt.UTC):
         rendered = PartnershipOutputSerializer(moved, many=True).data
     data = dict(zip([p.pk for p in moved], rendered, strict=True))
-    # The bulk form of webhooks.services.event_record: same rows, same transaction, one
+    # The bulk form of webhooks.services.outbox.event_record: same rows, same transaction, one
     # INSERT for all the moves of the evaluation instead of one per move.
     Event.objects.for_vendor(vendor).bulk_create(
         [

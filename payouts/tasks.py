@@ -11,8 +11,8 @@ from django.utils import timezone
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.tasks import vendor_task
-from payouts import selectors
 from payouts.models import PayoutRun
+from payouts.selectors.ledger import revenue_batches_pending
 from payouts.services import runs
 from payouts.services.commissions import commissions_release
 from payouts.services.settlement import revenue_events_settle
@@ -43,7 +43,7 @@ def revenue_events_settle_task(vendor: Vendor) -> int:
     large import) is worked off in bounded transactions, each committed before the next is
     enqueued, instead of one that holds the vendor's settlement lock for minutes."""
     created = revenue_events_settle(vendor=vendor, max_batches=SETTLE_MAX_BATCHES)
-    if selectors.revenue_batches_pending(vendor=vendor):
+    if revenue_batches_pending(vendor=vendor):
         revenue_events_settle_task.delay(vendor.pk)  # type: ignore[arg-type]
     return created
 

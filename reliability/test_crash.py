@@ -17,7 +17,7 @@ from django.utils import timezone
 from journey.models import StageTransition
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services.outbox import event_record
 from partnerhub.webhooks.tasks import webhook_deliveries_due_task
 from partners.models import Partnership
 from payouts.models import Commission, Payout, PayoutRun

@@ -22,7 +22,7 @@ from partnerhub.webhooks.models import (
     WebhookDeliveryAttempt,
     WebhookEndpoint,
 )
-from partnerhub.webhooks.services import webhook_secret_generate
+from partnerhub.webhooks.services.endpoints import webhook_secret_generate
 
 
 class TenantFactory(factory.django.DjangoModelFactory):

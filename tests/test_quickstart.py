@@ -20,7 +20,7 @@ from partnerhub.api.services import api_key_create
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event, WebhookEndpoint
-from partnerhub.webhooks.services import webhook_payload, webhook_sign
+from partnerhub.webhooks.services.deliveries import webhook_payload, webhook_sign
 from partners.models import Partnership
 
 pytestmark = pytest.mark.django_db

@@ -24,7 +24,8 @@ from partnerhub.tenancy.models import Role, Vendor
 from partnerhub.tenancy.pages import VendorDashboardView
 from partners import selectors as partner_selectors
 from partners.stages import stage_rank
-from payouts import selectors as payout_selectors
+from payouts.selectors.ledger import commission_list, commission_plan_list, customer_list
+from payouts.selectors.runs import payout_run_list
 
 CHUNK = 2000
 
@@ -142,7 +143,7 @@ class CustomersExport(CsvExportView):
     ]
 
     def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
-        return payout_selectors.customer_list(vendor=vendor, filters=_pick(params, "q", "status"))
+        return customer_list(vendor=vendor, filters=_pick(params, "q", "status"))
 
 
 class CommissionsExport(CsvExportView):
@@ -162,7 +163,7 @@ class CommissionsExport(CsvExportView):
 
     def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
         filters = _pick(params, "status", "partnership")
-        return payout_selectors.commission_list(vendor=vendor, filters=filters)
+        return commission_list(vendor=vendor, filters=filters)
 
 
 def _tiers_cell(plan: Any) -> str:
@@ -192,7 +193,7 @@ class CommissionPlansExport(CsvExportView):
 
     def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
         filters = _pick(params, "program", "kind", "is_active")
-        return payout_selectors.commission_plan_list(vendor=vendor, filters=filters)
+        return commission_plan_list(vendor=vendor, filters=filters)
 
 
 class PayoutRunsExport(CsvExportView):
@@ -209,4 +210,4 @@ class PayoutRunsExport(CsvExportView):
     ]
 
     def rows(self, vendor: Vendor, params: dict[str, str]) -> QuerySet[Any]:
-        return payout_selectors.payout_run_list(vendor=vendor)
+        return payout_run_list(vendor=vendor)

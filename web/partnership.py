@@ -21,8 +21,8 @@ from partners.forms import NoteForm, PartnershipEditForm
 from partners.models import Partnership
 from partners.services.notes import partnership_note_add, partnership_notes
 from partners.services.partnerships import partnership_update
-from payouts import selectors as payout_selectors
 from payouts.models import CommissionStatus, Customer, Payout
+from payouts.selectors.ledger import commission_list
 
 RECENT = 20
 
@@ -100,7 +100,7 @@ class PartnershipDetailView(_PartnershipPage):
         context = super().get_context_data(**kwargs)
         partnership = context["partnership"]
         customers = Customer.objects.for_vendor(self.vendor).filter(partnership=partnership)
-        commissions = payout_selectors.commission_list(
+        commissions = commission_list(
             vendor=self.vendor, filters={"partnership": partnership.public_id}
         )
         context.setdefault("note_form", NoteForm())

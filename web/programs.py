@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from attribution.forms import ReferralDestinationForm
 from attribution.services import destinations
 from partnerhub.tenancy.pages import form_errors_from
-from payouts import selectors as payout_selectors
+from payouts.selectors.ledger import commission_plans_active_count
 from programs import views as programs_views
 
 
@@ -31,7 +31,7 @@ class ProgramFormView(programs_views.ProgramFormView):
             }
             context.setdefault("destination_form", ReferralDestinationForm(initial=initial))
             context["destination"] = destination
-            context["active_plans"] = payout_selectors.commission_plans_active_count(
+            context["active_plans"] = commission_plans_active_count(
                 vendor=self.vendor, program=program
             )
         return context

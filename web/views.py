@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from partnerhub.tenancy.pages import VendorDashboardView
-from payouts.selectors import money_format
+from payouts.selectors.ledger import money_format
 from web.selectors import home_figures
 
 

@@ -17,7 +17,7 @@ from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services.outbox import event_record
 from partners.models import Lead, Partnership
 from partners.services.partners import normalise_email
 from payouts.models import AttributionMethod, Commission, CommissionPlan, Customer

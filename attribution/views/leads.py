@@ -18,7 +18,7 @@ from attribution.services.leads import lead_accept, lead_reject
 from partnerhub.core.pages import ListPage
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners.models import Lead
-from payouts import selectors as payout_selectors
+from payouts.selectors.ledger import customer_get
 from programs.selectors import program_list
 
 
@@ -92,9 +92,7 @@ class CustomerAttributionView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        customer = payout_selectors.customer_get(
-            vendor=self.vendor, customer_id=self.kwargs["customer_id"]
-        )
+        customer = customer_get(vendor=self.vendor, customer_id=self.kwargs["customer_id"])
         context.update(
             customer=customer,
             history=selectors.customer_attribution_history(vendor=self.vendor, customer=customer),
@@ -103,7 +101,7 @@ class CustomerAttributionView(VendorDashboardView):
         return context
 
     def post(self, request: HttpRequest, vendor_slug: str, customer_id: str) -> HttpResponse:
-        customer = payout_selectors.customer_get(vendor=self.vendor, customer_id=customer_id)
+        customer = customer_get(vendor=self.vendor, customer_id=customer_id)
         form = self._form(request.POST)
         if not form.is_valid():
             return self.render_to_response(self.get_context_data(form=form), status=400)

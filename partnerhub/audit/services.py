@@ -43,7 +43,7 @@ def change_record(
     specs = [*([event] if event is not None else []), *events]
     if specs:
         # Imported here: the webhooks app's own services record their changes through this.
-        from partnerhub.webhooks.services import EventSpec, event_record_many
+        from partnerhub.webhooks.services.outbox import EventSpec, event_record_many
 
         event_record_many(
             vendor=vendor,

@@ -14,8 +14,17 @@ from rest_framework.response import Response
 from partnerhub.api.base import VendorViewSet
 from partnerhub.api.filters import UTCIsoDateTimeFilter
 from partnerhub.tenancy.models import Role
-from partnerhub.webhooks import selectors, services
+from partnerhub.webhooks import selectors
 from partnerhub.webhooks.models import DeliveryStatus, Event, WebhookDelivery, WebhookEndpoint
+from partnerhub.webhooks.services.deliveries import webhook_delivery_resend
+from partnerhub.webhooks.services.endpoints import (
+    MAX_EVENT_TYPES,
+    CreatedWebhookEndpoint,
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_secret_rotate,
+    webhook_endpoint_update,
+)
 
 # --- serializers ----------------------------------------------------------------------------
 
@@ -63,7 +72,7 @@ class WebhookEndpointCreatedSerializer(WebhookEndpointOutputSerializer):
         read_only_fields = fields
 
 
-def _with_secret(created: services.CreatedWebhookEndpoint) -> dict[str, Any]:
+def _with_secret(created: CreatedWebhookEndpoint) -> dict[str, Any]:
     """The body of ``WebhookEndpointCreatedSerializer``: the endpoint and its new secret (the
     stored one is encrypted, so it comes from the service, once)."""
     return {**WebhookEndpointOutputSerializer(created.endpoint).data, "secret": created.secret}
@@ -74,7 +83,7 @@ class WebhookEndpointInputSerializer(serializers.Serializer[Any]):
     event_types = serializers.ListField(
         child=serializers.CharField(max_length=64),
         min_length=1,
-        max_length=services.MAX_EVENT_TYPES,
+        max_length=MAX_EVENT_TYPES,
         help_text='Event types to receive, e.g. ["partnership.created"]; ["*"] for all.',
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -86,7 +95,7 @@ class WebhookEndpointUpdateSerializer(serializers.Serializer[Any]):
     event_types = serializers.ListField(
         child=serializers.CharField(max_length=64),
         min_length=1,
-        max_length=services.MAX_EVENT_TYPES,
+        max_length=MAX_EVENT_TYPES,
         required=False,
     )
     description = serializers.CharField(max_length=200, required=False, allow_blank=True)
@@ -203,7 +212,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
     def create(self, request: Request) -> Response:
         data = WebhookEndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        created = services.webhook_endpoint_create(
+        created = webhook_endpoint_create(
             vendor=self.vendor, actor=self.actor, **data.validated_data
         )
         body = _with_secret(created)
@@ -213,7 +222,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         self.get_object()  # 404 first, whatever the body
         data = WebhookEndpointUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = services.webhook_endpoint_update(
+        endpoint = webhook_endpoint_update(
             vendor=self.vendor,
             endpoint_id=webhook_endpoint_id,
             actor=self.actor,
@@ -223,7 +232,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
 
     @extend_schema(responses={204: None})
     def destroy(self, request: Request, webhook_endpoint_id: str) -> Response:
-        services.webhook_endpoint_delete(
+        webhook_endpoint_delete(
             vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor=self.actor
         )
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -238,7 +247,7 @@ class WebhookEndpointViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
         """Replace the signing secret. The new one is in this response only; the old one
         stops verifying at once."""
         self.get_object()
-        rotated = services.webhook_endpoint_secret_rotate(
+        rotated = webhook_endpoint_secret_rotate(
             vendor=self.vendor, endpoint_id=webhook_endpoint_id, actor=self.actor
         )
         return Response(_with_secret(rotated))
@@ -275,9 +284,7 @@ class WebhookDeliveryViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, V
     def resend(self, request: Request, delivery_id: str) -> Response:
         """Queue the delivery for another attempt now (the endpoint must be enabled)."""
         self.get_object()
-        services.webhook_delivery_resend(
-            vendor=self.vendor, delivery_id=delivery_id, actor=self.actor
-        )
+        webhook_delivery_resend(vendor=self.vendor, delivery_id=delivery_id, actor=self.actor)
         delivery = self.get_queryset().get(public_id=delivery_id)
         return Response(
             WebhookDeliveryOutputSerializer(delivery).data, status=status.HTTP_202_ACCEPTED

@@ -13,9 +13,16 @@ from django.shortcuts import get_object_or_404, redirect
 
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
-from partnerhub.webhooks import selectors, services
+from partnerhub.webhooks import selectors
 from partnerhub.webhooks.forms import DeliveryFilterForm, WebhookEndpointForm
 from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services.deliveries import webhook_delivery_resend
+from partnerhub.webhooks.services.endpoints import (
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_secret_rotate,
+    webhook_endpoint_update,
+)
 
 DELIVERIES_PER_PAGE = 25
 
@@ -45,7 +52,7 @@ class WebhookEndpointsView(_WebhooksView):
         form = WebhookEndpointForm(request.POST)
         if form.is_valid():
             try:
-                created = services.webhook_endpoint_create(
+                created = webhook_endpoint_create(
                     vendor=self.vendor, actor=self.actor, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -77,7 +84,7 @@ class WebhookEndpointView(_WebhooksView):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         endpoint = self.endpoint()  # 404 before reading the input
         if request.POST.get("action") == "rotate_secret":
-            rotated = services.webhook_endpoint_secret_rotate(
+            rotated = webhook_endpoint_secret_rotate(
                 vendor=self.vendor,
                 endpoint_id=endpoint.public_id,
                 actor=self.actor,
@@ -85,7 +92,7 @@ class WebhookEndpointView(_WebhooksView):
             # The new secret is shown on this response only.
             return self.render_to_response(self.get_context_data(new_secret=rotated.secret))
         enable = request.POST.get("enabled") == "true"
-        services.webhook_endpoint_update(
+        webhook_endpoint_update(
             vendor=self.vendor,
             endpoint_id=endpoint.public_id,
             actor=self.actor,
@@ -105,7 +112,7 @@ class WebhookEndpointDeleteView(_WebhooksView):
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         endpoint = self.endpoint()
-        services.webhook_endpoint_delete(
+        webhook_endpoint_delete(
             vendor=self.vendor, endpoint_id=endpoint.public_id, actor=self.actor
         )
         messages.success(request, f"Endpoint {endpoint.url} deleted; nothing more is sent to it.")
@@ -132,7 +139,7 @@ class WebhookDeliveryResendView(_WebhooksView):
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
         delivery = self.delivery()
         try:
-            services.webhook_delivery_resend(
+            webhook_delivery_resend(
                 vendor=self.vendor,
                 delivery_id=delivery.public_id,
                 actor=self.actor,

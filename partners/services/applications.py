@@ -24,7 +24,7 @@ from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_or_none
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import EventSpec, event_record_many
+from partnerhub.webhooks.services.outbox import EventSpec, event_record_many
 from partners.hooks import partnership_may_move
 from partners.models import Application, Partnership
 from partners.serializers import application_data, partnership_data

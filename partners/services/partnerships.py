@@ -13,7 +13,7 @@ from partnerhub.audit.services import change_record
 from partnerhub.core.access import vendor_object_or_none
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services.outbox import event_record
 from partners.models import Partnership
 from partners.serializers import partnership_data
 from partners.services.partners import (

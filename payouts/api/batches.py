@@ -20,8 +20,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
-from payouts import selectors
 from payouts.models import RevenueBatch
+from payouts.selectors.ledger import revenue_batch_commission_totals
 
 
 class RevenueBatchFilter(django_filters.FilterSet):
@@ -85,7 +85,7 @@ class RevenueBatchViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Vend
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         batch = self.get_object()
         totals = (
-            selectors.revenue_batch_commission_totals(vendor=self.vendor, batch=batch)
+            revenue_batch_commission_totals(vendor=self.vendor, batch=batch)
             if batch.status == RevenueBatch.Status.SETTLED
             else []
         )

@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from partnerhub.api.base import VendorViewSet
 from partnerhub.tenancy.models import Role
-from payouts import selectors
 from payouts.models import CommissionPlan, CommissionPlanTier
+from payouts.selectors.ledger import commission_plan_list
 from payouts.serializers import CommissionPlanOutputSerializer, TierSerializer, rate_field
 from payouts.services import plans
 
@@ -84,7 +84,7 @@ class CommissionPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, Ve
         )
 
     def _render(self, plan: CommissionPlan, code: int = status.HTTP_200_OK) -> Response:
-        fresh = selectors.commission_plan_list(vendor=self.vendor).get(pk=plan.pk)
+        fresh = commission_plan_list(vendor=self.vendor).get(pk=plan.pk)
         return Response(CommissionPlanOutputSerializer(fresh).data, status=code)
 
     @extend_schema(

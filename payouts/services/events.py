@@ -7,11 +7,7 @@ from typing import Any
 
 from partnerhub.api.serializers import api_representation
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import (
-    EventSpec,
-    event_record_many,
-    event_record_select,
-)
+from partnerhub.webhooks.services.outbox import EventSpec, event_record_many, event_record_select
 from payouts.models import Commission, Customer, Payout
 from payouts.serializers import (
     CommissionOutputSerializer,

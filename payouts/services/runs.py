@@ -17,7 +17,7 @@ from django.utils import timezone
 from partnerhub.audit.services import change_record
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
-from partnerhub.webhooks.services import event_record_select
+from partnerhub.webhooks.services.outbox import event_record_select
 from payouts import sql
 from payouts.models import (
     CommissionStatus,

@@ -9,7 +9,8 @@ from django.db import connection, transaction
 
 from partnerhub.tenancy.models import Vendor
 from partners.models import Partnership
-from payouts import selectors, sql
+from payouts import sql
+from payouts.selectors.ledger import revenue_batches_pending
 from payouts.services import ledger
 from payouts.services.events import _announce_commissions
 
@@ -46,7 +47,7 @@ def settle_pending(
     ingestion, so that concurrent ones of a vendor do not queue on the lock when no bulk
     batch is waiting). A batch being settled by another transaction still reads as pending
     until that one commits, so the caller then waits for it, as it must."""
-    if only_if_pending and not selectors.revenue_batches_pending(vendor=vendor):
+    if only_if_pending and not revenue_batches_pending(vendor=vendor):
         return []
     with connection.cursor() as cursor:
         cursor.execute(sql.SETTLE_LOCK_SQL, [f"revenue_settle:{vendor.pk}"])

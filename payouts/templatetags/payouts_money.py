@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from payouts.selectors import money_format
+from payouts.selectors.ledger import money_format
 from payouts.services import plans
 
 register = template.Library()

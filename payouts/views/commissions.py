@@ -6,8 +6,8 @@ from typing import Any
 
 from partnerhub.core.pages import LedgerPage
 from partnerhub.tenancy.pages import VendorDashboardView
-from payouts import selectors
 from payouts.models import CommissionStatus
+from payouts.selectors.ledger import commission_list
 
 
 class CommissionsView(VendorDashboardView):
@@ -20,7 +20,7 @@ class CommissionsView(VendorDashboardView):
             "status": self.request.GET.get("status", ""),
             "partnership": self.request.GET.get("partnership", ""),
         }
-        queryset = selectors.commission_list(vendor=self.vendor, filters=filters)
+        queryset = commission_list(vendor=self.vendor, filters=filters)
         context.update(
             page=LedgerPage(self.request, queryset),
             filters=filters,

@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from partnerhub.core.pages import page_of
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
-from payouts import selectors
 from payouts.forms import CustomerChurnForm, RevenueUploadForm
 from payouts.models import Customer
-from payouts.selectors import customer_get
+from payouts.selectors.income import vendor_income_by_partner, vendor_income_by_program
+from payouts.selectors.ledger import customer_get, customer_list
 from payouts.services.customers import customer_churn
 from payouts.services.revenue import revenue_events_ingest
 
@@ -33,13 +33,11 @@ class CustomersView(VendorDashboardView):
         filters = {"q": self.request.GET.get("q", ""), "status": self.request.GET.get("status")}
         since = timezone.now() - dt.timedelta(days=30)
         context.update(
-            page=page_of(
-                self.request, selectors.customer_list(vendor=self.vendor, filters=filters)
-            ),
+            page=page_of(self.request, customer_list(vendor=self.vendor, filters=filters)),
             filters=filters,
             statuses=Customer.Status.choices,
-            by_program=selectors.vendor_income_by_program(vendor=self.vendor, since=since),
-            by_partner=selectors.vendor_income_by_partner(vendor=self.vendor, since=since),
+            by_program=vendor_income_by_program(vendor=self.vendor, since=since),
+            by_partner=vendor_income_by_partner(vendor=self.vendor, since=since),
             form=kwargs.get("form") or RevenueUploadForm(),
         )
         return context

@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from partnerhub.core.pages import page_of
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.pages import VendorDashboardView
-from payouts import selectors
+from payouts.selectors.runs import payout_details_list
 from payouts.services.payout_details import payout_details_verify
 
 
@@ -25,7 +25,7 @@ class PayoutDetailsListView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["page"] = page_of(self.request, selectors.payout_details_list(vendor=self.vendor))
+        context["page"] = page_of(self.request, payout_details_list(vendor=self.vendor))
         context["filters"] = {}
         return context
 

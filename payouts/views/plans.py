@@ -21,8 +21,8 @@ from partnerhub.core.pages import PAGE_SIZE
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
 from partners.stages import Stage, stage_rank
-from payouts import selectors
 from payouts.models import CommissionPlan
+from payouts.selectors.ledger import commission_plan_list
 from payouts.services import plans
 from programs.models import PartnerPersona, Program
 
@@ -135,7 +135,7 @@ class CommissionPlanListView(VendorDashboardView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         filters = {k: self.request.GET.get(k, "") for k in ("program", "kind", "is_active")}
-        queryset = selectors.commission_plan_list(vendor=self.vendor, filters=filters)
+        queryset = commission_plan_list(vendor=self.vendor, filters=filters)
         page = Paginator(queryset, PAGE_SIZE).get_page(self.request.GET.get("page"))
         for plan in page.object_list:
             tiers = sorted(plan.tiers.all(), key=lambda t: stage_rank(t.from_stage))
@@ -162,7 +162,7 @@ class CommissionPlanFormView(VendorDashboardView):
         plan_id = self.kwargs.get("commission_plan_id")
         if not plan_id:
             return None
-        plan = selectors.commission_plan_list(vendor=self.vendor).filter(public_id=plan_id).first()
+        plan = commission_plan_list(vendor=self.vendor).filter(public_id=plan_id).first()
         if plan is None:
             raise Http404("No such commission plan")
         return plan
@@ -255,7 +255,7 @@ class CommissionPlanDeactivateView(VendorDashboardView):
 
     def _plan(self) -> CommissionPlan:
         plan = (
-            selectors.commission_plan_list(vendor=self.vendor)
+            commission_plan_list(vendor=self.vendor)
             .filter(public_id=self.kwargs["commission_plan_id"])
             .first()
         )

@@ -19,8 +19,9 @@ from partnerhub.core.actor import Actor
 from partnerhub.tenancy.context import vendor_scope
 from partners.selectors import partnership_for_partner, partnerships_for_partner
 from partners.services.partners import partner_for_user
-from payouts import selectors
 from payouts.models import PartnerPayoutDetails
+from payouts.selectors.income import passive_income_by_partnership
+from payouts.selectors.runs import partner_payout_details, partner_payout_details_by_vendor
 from payouts.services.payout_details import payout_details_set
 
 
@@ -30,8 +31,8 @@ def passive_income_view(request: HttpRequest) -> HttpResponse:
     rows = []
     if partner is not None:
         partnerships = list(partnerships_for_partner(partner=partner).filter(status="approved"))
-        incomes = selectors.passive_income_by_partnership(partnerships=partnerships)
-        details = selectors.partner_payout_details_by_vendor(
+        incomes = passive_income_by_partnership(partnerships=partnerships)
+        details = partner_payout_details_by_vendor(
             partner=partner, vendor_ids={p.vendor_id for p in partnerships}
         )
         for partnership in partnerships:
@@ -96,7 +97,7 @@ def payout_details_view(request: HttpRequest, partnership_id: str) -> HttpRespon
     if partner is None:
         raise Http404("No such partnership")
     partnership = partnership_for_partner(partner=partner, partnership_id=partnership_id)
-    details = selectors.partner_payout_details(vendor_id=partnership.vendor_id, partner=partner)
+    details = partner_payout_details(vendor_id=partnership.vendor_id, partner=partner)
     form = PayoutDetailsForm(request.POST or None, instance=details)
     if request.method == "POST" and form.is_valid():
         values = {k: form.cleaned_data[k] for k in PayoutDetailsForm.Meta.fields}

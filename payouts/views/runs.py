@@ -15,9 +15,16 @@ from django.utils import timezone
 from partnerhub.core.pages import page_of
 from partnerhub.tenancy.models import Role
 from partnerhub.tenancy.pages import VendorDashboardView, form_errors_from
-from payouts import selectors
 from payouts.forms import MarkPaidForm, PayoutRunStartForm
 from payouts.models import Payout, PayoutRun, PayoutStatus
+from payouts.selectors.ledger import money_format
+from payouts.selectors.runs import (
+    partner_payout_details,
+    payout_run_list,
+    payout_run_summary,
+    payouts_csv,
+    payouts_of_run,
+)
 from payouts.services import runs
 from programs.models import Program
 
@@ -36,7 +43,7 @@ class PayoutRunsView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        context["page"] = page_of(self.request, selectors.payout_run_list(vendor=self.vendor))
+        context["page"] = page_of(self.request, payout_run_list(vendor=self.vendor))
         context["form"] = kwargs.get("form") or self._form()
         return context
 
@@ -69,7 +76,7 @@ class PayoutRunView(VendorDashboardView):
 
     def _run(self) -> PayoutRun:
         run = (
-            selectors.payout_run_list(vendor=self.vendor)
+            payout_run_list(vendor=self.vendor)
             .filter(public_id=self.kwargs["payout_run_id"])
             .first()
         )
@@ -95,15 +102,13 @@ class PayoutRunView(VendorDashboardView):
             "status": status if status in PayoutStatus.values else "",
             "partner": self.request.GET.get("partner", "").strip()[:100],
         }
-        page = page_of(
-            self.request, selectors.payouts_of_run(vendor=self.vendor, run=run, **filters)
-        )
+        page = page_of(self.request, payouts_of_run(vendor=self.vendor, run=run, **filters))
         context.update(
             page=page,
             payouts=page.object_list,
             filters=filters,
             statuses=PayoutStatus.choices,
-            summary=selectors.payout_run_summary(vendor=self.vendor, run=run),
+            summary=payout_run_summary(vendor=self.vendor, run=run),
         )
         return context
 
@@ -111,7 +116,7 @@ class PayoutRunView(VendorDashboardView):
         run = self._run()
         ids = request.POST.getlist("payout")
         chosen = list(
-            selectors.payouts_of_run(vendor=self.vendor, run=run).filter(
+            payouts_of_run(vendor=self.vendor, run=run).filter(
                 public_id__in=ids, status__in=[PayoutStatus.DRAFT, PayoutStatus.HELD]
             )
         )
@@ -146,7 +151,7 @@ def _totals(payouts: list[Payout]) -> list[str]:
     sums: dict[str, int] = {}
     for p in payouts:
         sums[p.currency] = sums.get(p.currency, 0) + p.amount
-    return [selectors.money_format(v, k) for k, v in sorted(sums.items())]
+    return [money_format(v, k) for k, v in sorted(sums.items())]
 
 
 class PayoutRunExportView(VendorDashboardView):
@@ -156,9 +161,7 @@ class PayoutRunExportView(VendorDashboardView):
         run = PayoutRun.objects.for_vendor(self.vendor).filter(public_id=payout_run_id).first()
         if run is None:
             raise Http404("No such payout run")
-        response = HttpResponse(
-            selectors.payouts_csv(vendor=self.vendor, run=run), content_type="text/csv"
-        )
+        response = HttpResponse(payouts_csv(vendor=self.vendor, run=run), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="payouts-{run.public_id}.csv"'
         return response
 
@@ -184,7 +187,7 @@ class PayoutMarkPaidView(VendorDashboardView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
         payout = self._payout()
-        details = selectors.partner_payout_details(
+        details = partner_payout_details(
             vendor_id=self.vendor.pk, partner=payout.partnership.partner
         )
         context["payout"] = payout

@@ -7,7 +7,7 @@ from partnerhub.core.actor import Actor
 from partnerhub.tenancy import services
 from partnerhub.tenancy.models import Membership, Role
 from partnerhub.webhooks.models import Event
-from partnerhub.webhooks.services import event_record
+from partnerhub.webhooks.services.outbox import event_record
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,8 @@ import pytest
 from partnerhub.audit.models import AuditEntry
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event
-from payouts import selectors
 from payouts.models import Customer
+from payouts.selectors.income import partnership_attributed_mrr, partnership_paying_customers
 from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
     BillingIntegrationFactory,
@@ -59,8 +59,8 @@ def test_churn_removes_the_customer_from_paying_customers_and_mrr_and_keeps_comm
 ):
     api = api_client_for(vendor, Role.MANAGER)
     before = (
-        selectors.partnership_paying_customers(vendor=vendor)[partnership.pk],
-        selectors.partnership_attributed_mrr(vendor=vendor)[partnership.pk],
+        partnership_paying_customers(vendor=vendor)[partnership.pk],
+        partnership_attributed_mrr(vendor=vendor)[partnership.pk],
     )
     assert before == (2, 4999 + 10000)
 
@@ -69,8 +69,8 @@ def test_churn_removes_the_customer_from_paying_customers_and_mrr_and_keeps_comm
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], _when(body["churned_at"])) == ("churned", at)
-    assert selectors.partnership_paying_customers(vendor=vendor)[partnership.pk] == 1
-    assert selectors.partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999
+    assert partnership_paying_customers(vendor=vendor)[partnership.pk] == 1
+    assert partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999
     # 15% of 49.99 = 7.4985 → 7.50 and 15% of 100.00 = 15.00: earned, not taken back.
     assert amounts(vendor) == [750, 1500]
     (event,) = Event.objects.for_vendor(vendor).filter(type="customer.churned")
@@ -96,14 +96,14 @@ def test_an_invoice_after_the_churn_makes_the_customer_paying_again_a_late_one_d
         vendor=vendor, items=[invoice("in-late", "c1", 10000, T0 + dt.timedelta(days=31))]
     )
     assert _customer(vendor, "c1").status == "churned"
-    assert selectors.partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999
+    assert partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999
     # It subscribes again: a new invoice after the churn, at a new price.
     revenue_events_ingest(
         vendor=vendor, items=[invoice("in-back", "c1", 12000, T0 + dt.timedelta(days=70))]
     )
     customer = _customer(vendor, "c1")
     assert (customer.status, customer.churned_at, customer.mrr_amount) == ("active", None, 12000)
-    assert selectors.partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999 + 12000
+    assert partnership_attributed_mrr(vendor=vendor)[partnership.pk] == 4999 + 12000
 
 
 def test_churn_refuses_bad_input_with_the_field_and_writes_nothing(

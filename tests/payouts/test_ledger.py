@@ -383,7 +383,7 @@ def test_commission_status_moves_are_audited(vendor, agency):
 
 def test_a_release_batch_is_one_audit_row_that_still_answers_per_commission(vendor, agency):
     from partnerhub.audit.models import AuditEntry
-    from payouts.selectors import commission_history
+    from payouts.selectors.ledger import commission_history
 
     _customers(agency, 3)
     revenue_events_ingest(

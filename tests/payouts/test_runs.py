@@ -99,7 +99,7 @@ def test_run_pays_each_partnership_the_sum_of_its_available_commissions(
 def test_a_commission_past_its_hold_goes_to_the_payout_in_one_move_and_its_history_says_so(
     vendor, program, admin
 ):
-    from payouts.selectors import commission_history
+    from payouts.selectors.ledger import commission_history
 
     a = _partner(program)
     _earn(vendor, a, [40000], "a")  # 6000

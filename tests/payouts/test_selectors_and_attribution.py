@@ -9,7 +9,11 @@ import pytest
 from partnerhub.audit.models import AuditEntry
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
-from payouts import selectors
+from payouts.selectors.income import (
+    partnership_attributed_mrr,
+    partnership_commissions_earned,
+    partnership_paying_customers,
+)
 from payouts.services.customers import customer_attribute, customer_create
 from payouts.services.revenue import revenue_events_ingest
 from tests.factories import (
@@ -45,11 +49,11 @@ def test_money_per_partnership_is_keyed_by_partnership_in_one_query_each(
     revenue_events_ingest(vendor=other_vendor, items=[invoice("x1", "x", 99999)])
 
     with django_assert_num_queries(1):
-        paying = selectors.partnership_paying_customers(vendor=vendor)
+        paying = partnership_paying_customers(vendor=vendor)
     with django_assert_num_queries(1):
-        mrr = selectors.partnership_attributed_mrr(vendor=vendor)
+        mrr = partnership_attributed_mrr(vendor=vendor)
     with django_assert_num_queries(1):
-        earned = selectors.partnership_commissions_earned(
+        earned = partnership_commissions_earned(
             vendor=vendor, since=T0 - dt.timedelta(days=1), until=T0 + dt.timedelta(days=30)
         )
     assert paying == {a.pk: 2, b.pk: 1}

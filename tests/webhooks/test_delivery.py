@@ -20,14 +20,14 @@ from partnerhub.webhooks.models import (
     WebhookDeliveryAttempt,
     WebhookEndpoint,
 )
-from partnerhub.webhooks.services import (
+from partnerhub.webhooks.services.deliveries import (
     MAX_ATTEMPTS,
     RETRY_SCHEDULE,
-    event_record,
     webhook_delivery_resend,
-    webhook_endpoint_create,
     webhook_sign,
 )
+from partnerhub.webhooks.services.endpoints import webhook_endpoint_create
+from partnerhub.webhooks.services.outbox import event_record
 from partnerhub.webhooks.tasks import webhook_deliveries_due_task
 from tests.factories import MembershipFactory, UserFactory
 
@@ -284,7 +284,7 @@ def test_the_admin_email_goes_to_admins_and_owners_only(
 
 
 def test_two_workers_never_attempt_one_delivery_at_once(vendor, receiver):
-    from partnerhub.webhooks.services import _delivery_lease
+    from partnerhub.webhooks.services.deliveries import _delivery_lease
     from tests.factories import WebhookDeliveryFactory
 
     delivery = WebhookDeliveryFactory(
@@ -299,7 +299,7 @@ def test_two_workers_never_attempt_one_delivery_at_once(vendor, receiver):
 def test_bulk_events_are_delivered_in_order_with_one_fanout(
     vendor, receiver, django_capture_on_commit_callbacks
 ):
-    from partnerhub.webhooks.services import EventSpec, event_record_many
+    from partnerhub.webhooks.services.outbox import EventSpec, event_record_many
 
     _endpoint(vendor, receiver.url, event_types=["commission.created"])
     specs = [EventSpec(type="commission.created", data={"amount": n * 100}) for n in (1, 2, 3)]

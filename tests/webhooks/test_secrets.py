@@ -13,11 +13,11 @@ from partnerhub.audit.models import AuditEntry
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.crypto import secret_decrypt
 from partnerhub.webhooks.models import WebhookEndpoint
-from partnerhub.webhooks.services import (
-    event_record,
+from partnerhub.webhooks.services.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_secret_rotate,
 )
+from partnerhub.webhooks.services.outbox import event_record
 
 BODY = {"url": "https://hooks.example.com/partnerhub", "event_types": ["*"]}
 

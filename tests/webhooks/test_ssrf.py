@@ -9,7 +9,8 @@ from django.db import transaction
 
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery, WebhookDeliveryAttempt
-from partnerhub.webhooks.services import event_record, webhook_endpoint_create
+from partnerhub.webhooks.services.endpoints import webhook_endpoint_create
+from partnerhub.webhooks.services.outbox import event_record
 from partnerhub.webhooks.ssrf import BlockedTarget, check_url, is_public_address
 from tests.factories import WebhookEndpointFactory
 

@@ -11,7 +11,8 @@ from standardwebhooks import Webhook
 
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import WebhookDelivery
-from partnerhub.webhooks.services import event_record, webhook_endpoint_create
+from partnerhub.webhooks.services.endpoints import webhook_endpoint_create
+from partnerhub.webhooks.services.outbox import event_record
 from tests.waiting import wait_for
 
 

@@ -1,41 +1,31 @@
-"""Writes of the webhooks app: the event outbox, endpoints, and deliveries.
-
-Delivery follows the Standard Webhooks spec (``webhook-id``, ``webhook-timestamp``,
+"""Webhook deliveries, per the Standard Webhooks spec (``webhook-id``, ``webhook-timestamp``,
 ``webhook-signature: v1,<base64 HMAC-SHA256>``, signed with the ``standardwebhooks``
 package). Each event goes to each subscribed, enabled endpoint as one ``WebhookDelivery``;
 each HTTP request is a ``WebhookDeliveryAttempt``. Failed attempts are retried on
 ``RETRY_SCHEDULE`` (about three days), ``410 Gone`` disables the endpoint at once, and
-``WEBHOOK_DISABLE_AFTER_FAILURES`` failures in a row disable it too; the vendor's admins get
-an e-mail either way.
-"""
+``WEBHOOK_DISABLE_AFTER_FAILURES`` failures in a row disable it too."""
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import json
-import re
-import secrets
 import time
 from dataclasses import dataclass
-from typing import Any
 
 import requests
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404
-from django.template.loader import render_to_string
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from partnerhub.audit.services import change_record
 from partnerhub.core.actor import Actor
-from partnerhub.tenancy.models import Membership, Role, Vendor
-from partnerhub.webhooks.crypto import secret_decrypt, secret_encrypt
+from partnerhub.tenancy.models import Vendor
+from partnerhub.webhooks.crypto import secret_decrypt
 from partnerhub.webhooks.models import (
     DeliveryStatus,
     Event,
@@ -43,7 +33,8 @@ from partnerhub.webhooks.models import (
     WebhookDeliveryAttempt,
     WebhookEndpoint,
 )
-from partnerhub.webhooks.ssrf import BlockedTarget, check_url, guarded_session
+from partnerhub.webhooks.services.endpoints import endpoint_disable
+from partnerhub.webhooks.ssrf import BlockedTarget, guarded_session
 
 # Waits after attempt 1, 2, …; the last retry comes about three days after the event.
 RETRY_SCHEDULE: tuple[dt.timedelta, ...] = (
@@ -61,277 +52,6 @@ MAX_ATTEMPTS = len(RETRY_SCHEDULE) + 1
 # While an attempt is in flight its delivery is leased: not due again until this has passed
 # (so a worker that died mid-request is retried, and a live one is not overtaken).
 ATTEMPT_LEASE = dt.timedelta(minutes=2)
-EVENT_TYPE_RE = re.compile(r"^[a-z][a-z_]*(\.[a-z_]+)+$")
-MAX_EVENT_TYPES = 100
-
-
-@dataclass(frozen=True)
-class EventSpec:
-    """One event for ``event_record_many``."""
-
-    type: str
-    data: dict[str, Any]
-    actor_type: str = "system"
-    actor_id: str = ""
-
-
-def event_record(
-    *,
-    vendor: Vendor,
-    type: str,
-    data: dict[str, Any],
-    actor_type: str = "system",
-    actor_id: str = "",
-) -> Event:
-    """Record a domain event in the caller's transaction and deliver it after commit.
-
-    Call it inside the service's ``transaction.atomic`` block: if the change rolls back, so
-    does the event, and nothing is ever announced that did not happen. Once the transaction
-    commits, the webhook fan-out task is enqueued (if the vendor has an enabled endpoint).
-    """
-    spec = EventSpec(type=type, data=data, actor_type=actor_type, actor_id=actor_id)
-    return event_record_many(vendor=vendor, events=[spec])[0]
-
-
-def event_record_many(*, vendor: Vendor, events: list[EventSpec]) -> list[Event]:
-    """``event_record`` for bulk writes: one INSERT and one fan-out task for all of them."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("event_record must run inside the transaction of the change")
-    if not events:
-        return []
-    rows = Event.objects.unscoped().bulk_create(
-        [
-            Event(
-                vendor=vendor,
-                public_id=Event.new_public_id(),
-                type=spec.type,
-                data=spec.data,
-                actor_type=spec.actor_type,
-                actor_id=spec.actor_id,
-            )
-            for spec in events
-        ]
-    )
-    vendor_id, event_ids = vendor.pk, [row.pk for row in rows]
-    transaction.on_commit(lambda: _fanout_enqueue(vendor_id=vendor_id, event_ids=event_ids))
-    return rows
-
-
-def event_record_select(*, vendor: Vendor, select_sql: str, params: dict[str, Any]) -> int:
-    """``event_record`` for thousands of rows at once, built by the database: ``select_sql``
-    yields ``(type, data)`` rows (``data`` a ``jsonb`` object rendered like the API, e.g. with
-    ``jsonb_build_object``), and one ``INSERT … SELECT`` writes them to the outbox — no row
-    travels to Python. Same guarantees as ``event_record``: in the caller's transaction, the
-    fan-out enqueued after commit when an endpoint listens. Returns how many were recorded."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("event_record must run inside the transaction of the change")
-    sql = f"""
-    INSERT INTO webhooks_event (vendor_id, public_id, created_at, updated_at, type, data,
-      actor_type, actor_id)
-    SELECT %(_vendor)s, 'evt_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 22),
-           now(), now(), s.type, s.data, 'system', ''
-    FROM ({select_sql}) AS s(type, data)
-    RETURNING id
-    """  # noqa: S608 -- select_sql is code, values are bound
-    with transaction.get_connection().cursor() as cursor:
-        cursor.execute(sql, {**params, "_vendor": vendor.pk})
-        event_ids = [row[0] for row in cursor.fetchall()]
-    if event_ids:
-        vendor_id = vendor.pk
-        transaction.on_commit(lambda: _fanout_enqueue(vendor_id=vendor_id, event_ids=event_ids))
-    return len(event_ids)
-
-
-def _fanout_enqueue(*, vendor_id: int, event_ids: list[int]) -> None:
-    # Most vendors have no webhooks: do not put a task on the broker for every change.
-    if not WebhookEndpoint.objects.for_vendor(vendor_id).filter(enabled=True).exists():
-        return
-    from partnerhub.webhooks.tasks import webhook_event_fanout_task
-
-    webhook_event_fanout_task.delay(vendor_id, event_ids)  # type: ignore[arg-type]
-
-
-# --- endpoints --------------------------------------------------------------------------
-
-
-def webhook_secret_generate() -> str:
-    """``whsec_`` + base64 of 24 random bytes, the format ``standardwebhooks`` accepts."""
-    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
-
-
-def _clean_event_types(event_types: list[str]) -> list[str]:
-    if not isinstance(event_types, list) or not event_types:
-        raise ValidationError(
-            {"event_types": 'List at least one event type, e.g. ["partnership.created"], or "*".'}
-        )
-    if len(event_types) > MAX_EVENT_TYPES:
-        raise ValidationError({"event_types": f"At most {MAX_EVENT_TYPES} event types."})
-    cleaned = []
-    for value in event_types:
-        if not isinstance(value, str) or not (value == "*" or EVENT_TYPE_RE.match(value)):
-            raise ValidationError(
-                {"event_types": f"{value!r} is not an event type like partnership.created."}
-            )
-        if value not in cleaned:
-            cleaned.append(value)
-    return cleaned
-
-
-def _clean_url(url: str) -> str:
-    try:
-        check_url(url)
-    except BlockedTarget as exc:
-        raise ValidationError({"url": str(exc)}) from exc
-    return url
-
-
-@dataclass(frozen=True)
-class CreatedWebhookEndpoint:
-    endpoint: WebhookEndpoint
-    secret: str  # returned to the caller once
-
-
-@transaction.atomic
-def webhook_endpoint_create(
-    *,
-    vendor: Vendor,
-    url: str,
-    event_types: list[str],
-    description: str = "",
-    enabled: bool = True,
-    actor: Actor,
-) -> CreatedWebhookEndpoint:
-    """Create an endpoint with a fresh signing secret (returned once)."""
-    endpoint = WebhookEndpoint.objects.for_vendor(vendor).create(
-        vendor=vendor,
-        url=_clean_url(url),
-        event_types=_clean_event_types(event_types),
-        description=description,
-        enabled=enabled,
-        secret_encrypted=secret_encrypt(secret := webhook_secret_generate()),
-    )
-    change_record(
-        vendor=vendor,
-        actor=actor,
-        action="webhook_endpoint.created",
-        target_type="webhook_endpoint",
-        target_id=endpoint.public_id,
-        after={"url": endpoint.url, "event_types": endpoint.event_types},
-    )
-    return CreatedWebhookEndpoint(endpoint=endpoint, secret=secret)
-
-
-@transaction.atomic
-def webhook_endpoint_update(
-    *,
-    vendor: Vendor,
-    endpoint_id: str,
-    actor: Actor,
-    **changes: Any,
-) -> WebhookEndpoint:
-    """Change url, event types, description or enabled. Re-enabling clears the failure
-    count, and pending deliveries of the endpoint go out again."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
-    before = {"url": endpoint.url, "event_types": endpoint.event_types, "enabled": endpoint.enabled}
-    if "url" in changes:
-        endpoint.url = _clean_url(changes["url"])
-    if "event_types" in changes:
-        endpoint.event_types = _clean_event_types(changes["event_types"])
-    if "description" in changes:
-        endpoint.description = changes["description"]
-    if "enabled" in changes and changes["enabled"] != endpoint.enabled:
-        endpoint.enabled = bool(changes["enabled"])
-        if endpoint.enabled:
-            endpoint.consecutive_failures = 0
-            endpoint.disabled_reason = ""
-            endpoint.disabled_at = None
-        else:
-            endpoint.disabled_reason = "Disabled by a user."
-            endpoint.disabled_at = timezone.now()
-    endpoint.save()
-    after = {"url": endpoint.url, "event_types": endpoint.event_types, "enabled": endpoint.enabled}
-    if before != after:
-        change_record(
-            vendor=vendor,
-            actor=actor,
-            action="webhook_endpoint.updated",
-            target_type="webhook_endpoint",
-            target_id=endpoint.public_id,
-            before=before,
-            after=after,
-        )
-    return endpoint
-
-
-@transaction.atomic
-def webhook_endpoint_secret_rotate(
-    *, vendor: Vendor, endpoint_id: str, actor: Actor
-) -> CreatedWebhookEndpoint:
-    """Replace the endpoint's signing secret with a fresh one (returned once). Deliveries
-    signed from now on use the new secret only; the old one stops verifying at once."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
-    endpoint.secret_encrypted = secret_encrypt(secret := webhook_secret_generate())
-    endpoint.save(update_fields=["secret_encrypted", "updated_at"])
-    change_record(
-        vendor=vendor,
-        actor=actor,
-        action="webhook_endpoint.secret_rotated",
-        target_type="webhook_endpoint",
-        target_id=endpoint.public_id,
-    )
-    return CreatedWebhookEndpoint(endpoint=endpoint, secret=secret)
-
-
-@transaction.atomic
-def webhook_endpoint_delete(*, vendor: Vendor, endpoint_id: str, actor: Actor) -> None:
-    """Delete an endpoint and its delivery log; nothing more is sent to it."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
-    change_record(
-        vendor=vendor,
-        actor=actor,
-        action="webhook_endpoint.deleted",
-        target_type="webhook_endpoint",
-        target_id=endpoint.public_id,
-        before={"url": endpoint.url, "event_types": endpoint.event_types},
-    )
-    endpoint.delete()
-
-
-def _endpoint_disable(*, endpoint: WebhookEndpoint, reason: str) -> None:
-    """Disable a locked endpoint and tell the vendor's admins (after commit)."""
-    endpoint.enabled = False
-    endpoint.disabled_reason = reason[:200]
-    endpoint.disabled_at = timezone.now()
-    endpoint.save(update_fields=["enabled", "disabled_reason", "disabled_at", "updated_at"])
-    change_record(
-        vendor=endpoint.vendor,
-        actor=Actor.system("webhook worker"),
-        action="webhook_endpoint.disabled",
-        target_type="webhook_endpoint",
-        target_id=endpoint.public_id,
-        before={"enabled": True},
-        after={"enabled": False},
-        reason=reason,
-    )
-    recipients = list(
-        Membership.objects.for_vendor(endpoint.vendor)
-        .filter(role__in=[Role.OWNER, Role.ADMIN])
-        .values_list("user__email", flat=True)
-    )
-    if not recipients:
-        return
-    body = render_to_string(
-        "webhooks/email/endpoint_disabled.txt",
-        {"endpoint": endpoint, "vendor": endpoint.vendor, "reason": reason},
-    )
-    subject = f"[PartnerHub] Webhook endpoint disabled: {endpoint.url}"[:200]
-    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
 
 
 # --- deliveries -------------------------------------------------------------------------
@@ -519,7 +239,7 @@ def _attempt_record(
         if result.status == 410:
             delivery.status = DeliveryStatus.FAILED
             if endpoint.enabled:
-                _endpoint_disable(endpoint=endpoint, reason="The endpoint answered 410 Gone.")
+                endpoint_disable(endpoint=endpoint, reason="The endpoint answered 410 Gone.")
         elif retries_done < len(RETRY_SCHEDULE):
             next_attempt_at = now + RETRY_SCHEDULE[retries_done]
         else:
@@ -528,7 +248,7 @@ def _attempt_record(
             endpoint.enabled
             and endpoint.consecutive_failures >= settings.WEBHOOK_DISABLE_AFTER_FAILURES
         ):
-            _endpoint_disable(
+            endpoint_disable(
                 endpoint=endpoint,
                 reason=f"{endpoint.consecutive_failures} deliveries failed in a row.",
             )
