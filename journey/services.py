@@ -33,6 +33,7 @@ from partnerhub.audit.services import change_record
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.models import Event
+from partners.locks import partnership_lock
 from partners.models import Partnership
 from partners.serializers import PartnershipOutputSerializer, partnership_data
 from partners.stages import STAGE_ORDER
@@ -396,11 +397,10 @@ def partnership_stage_move(
         raise ValidationError({"to_stage": f"Unknown stage; use one of: {', '.join(STAGE_ORDER)}."})
     if not reason:
         raise ValidationError({"reason": "Say why the partnership moves."})
-    partnership = (
-        Partnership.objects.for_vendor(vendor)
-        .select_for_update(of=("self",))
-        .select_related("program", "partner", "persona", "join_source", "recruited_by")
-        .get(public_id=partnership_id)
+    partnership = partnership_lock(
+        vendor=vendor,
+        partnership_id=partnership_id,
+        related=("program", "partner", "persona", "join_source", "recruited_by"),
     )
     from_stage = partnership.stage
     allowed = allowed_moves(from_stage, Mover.MANAGER)

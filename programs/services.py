@@ -16,6 +16,7 @@ from partnerhub.core.access import vendor_object_get, vendor_object_or_none
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from programs.hooks import program_currency_held
+from programs.locks import program_lock
 from programs.models import (
     Certification,
     Course,
@@ -136,7 +137,7 @@ def program_create(*, vendor: Vendor, actor: Actor, **fields: Any) -> Program:
 @transaction.atomic
 def program_update(*, vendor: Vendor, program_id: str, actor: Actor, **fields: Any) -> Program:
     """Change a program; what changed is audited. Its currency is fixed once money is held."""
-    program = Program.objects.for_vendor(vendor).select_for_update().get(public_id=program_id)
+    program = program_lock(vendor=vendor, program_id=program_id)
     if "application_fields" in fields:
         validate_application_fields(fields["application_fields"])
     new_currency = fields.get("currency")

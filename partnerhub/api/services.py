@@ -11,11 +11,12 @@ from functools import cache
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from partnerhub.api.locks import api_settings_lock
 from partnerhub.api.models import APIKey, VendorAPISettings
 from partnerhub.audit.services import change_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role, Vendor
 
@@ -70,9 +71,7 @@ def api_key_create(
 @transaction.atomic
 def api_key_revoke(*, vendor: Vendor, key_id: str, actor: Actor) -> APIKey:
     """Revoke a key; requests with it answer 401 from now on. Revoking twice is harmless."""
-    api_key = get_object_or_404(
-        APIKey.objects.for_vendor(vendor).select_for_update(), public_id=key_id
-    )
+    api_key = vendor_object_get(APIKey, vendor=vendor, public_id=key_id, lock=True)
     if api_key.revoked_at is None:
         api_key.revoked_at = timezone.now()
         api_key.revoked_by = actor.user
@@ -140,11 +139,7 @@ def vendor_api_settings_set(
 
     if requests_per_minute < 1:
         raise ValidationError({"requests_per_minute": "Allow at least one request per minute."})
-    row, _ = (
-        VendorAPISettings.objects.for_vendor(vendor)
-        .select_for_update()
-        .get_or_create(vendor=vendor, defaults={"requests_per_minute": requests_per_minute})
-    )
+    row = api_settings_lock(vendor=vendor, requests_per_minute=requests_per_minute)
     before = row.requests_per_minute
     row.requests_per_minute = requests_per_minute
     row.save(update_fields=["requests_per_minute", "updated_at"])

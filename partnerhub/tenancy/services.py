@@ -20,7 +20,14 @@ from django.utils import timezone
 from partnerhub.accounts.models import User
 from partnerhub.accounts.selectors import user_has_totp
 from partnerhub.audit.services import change_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
+from partnerhub.tenancy.locks import (
+    invitation_lock,
+    open_invitation_lock,
+    owners_lock,
+    vendor_lock,
+)
 from partnerhub.tenancy.models import (
     Invitation,
     Membership,
@@ -125,7 +132,7 @@ def vendor_mfa_policy_set(*, vendor: Vendor, require_mfa_for_owners: bool, actor
     Turning it on is refused while the acting owner has no authenticator app, so nobody locks
     themselves out of the settings that would undo it.
     """
-    vendor = Vendor.objects.select_for_update().get(pk=vendor.pk)
+    vendor = vendor_lock(vendor=vendor)
     before = vendor.require_mfa_for_owners
     if require_mfa_for_owners and (actor.user is None or not user_has_totp(user=actor.user)):
         raise ValidationError(
@@ -233,7 +240,7 @@ def invitation_for_token(*, token: str) -> Invitation:
 def invitation_accept(*, token: str, user: User) -> Membership:
     """Turn an invitation into a membership. The signed-in user's e-mail must be the invited one."""
     invitation = invitation_for_token(token=token)
-    invitation = Invitation.objects.unscoped().select_for_update().get(pk=invitation.pk)
+    invitation = invitation_lock(invitation=invitation)
     if invitation.accepted_at is not None:
         raise ValidationError("This invitation was already accepted.")
     if user.email.lower() != invitation.email.lower():
@@ -262,11 +269,7 @@ def invitation_accept(*, token: str, user: User) -> Membership:
 @transaction.atomic
 def invitation_revoke(*, vendor: Vendor, invitation_id: str, actor: Actor) -> Invitation:
     """Revoke an open invitation (its link stops working); audited. Revoking twice is harmless."""
-    invitation = get_object_or_404(
-        Invitation.objects.for_vendor(vendor).select_for_update(),
-        public_id=invitation_id,
-        accepted_at__isnull=True,
-    )
+    invitation = open_invitation_lock(vendor=vendor, invitation_id=invitation_id)
     if invitation.revoked_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at", "updated_at"])
@@ -282,16 +285,6 @@ def invitation_revoke(*, vendor: Vendor, invitation_id: str, actor: Actor) -> In
     return invitation
 
 
-def _lock_owners(vendor: Vendor) -> int:
-    owners = list(
-        Membership.objects.for_vendor(vendor)
-        .select_for_update()
-        .filter(role=Role.OWNER)
-        .values_list("pk", flat=True)
-    )
-    return len(owners)
-
-
 @transaction.atomic
 def membership_change_role(
     *, vendor: Vendor, membership_id: str, role: str, actor: Actor
@@ -299,10 +292,8 @@ def membership_change_role(
     """Change a member's role (audited); a vendor always keeps at least one owner."""
     if role not in Role.values:
         raise ValidationError({"role": f"Unknown role {role!r}."})
-    membership = get_object_or_404(
-        Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
-    )
-    if membership.role == Role.OWNER and role != Role.OWNER and _lock_owners(vendor) <= 1:
+    membership = vendor_object_get(Membership, vendor=vendor, public_id=membership_id, lock=True)
+    if membership.role == Role.OWNER and role != Role.OWNER and owners_lock(vendor=vendor) <= 1:
         raise ValidationError({"role": "A vendor needs at least one owner."})
     before = membership.role
     membership.role = role
@@ -323,10 +314,8 @@ def membership_change_role(
 @transaction.atomic
 def membership_remove(*, vendor: Vendor, membership_id: str, actor: Actor) -> None:
     """Remove a member (audited); a vendor always keeps at least one owner."""
-    membership = get_object_or_404(
-        Membership.objects.for_vendor(vendor).select_for_update(), public_id=membership_id
-    )
-    if membership.role == Role.OWNER and _lock_owners(vendor) <= 1:
+    membership = vendor_object_get(Membership, vendor=vendor, public_id=membership_id, lock=True)
+    if membership.role == Role.OWNER and owners_lock(vendor=vendor) <= 1:
         raise ValidationError("A vendor needs at least one owner.")
     change_record(
         vendor=vendor,

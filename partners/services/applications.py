@@ -26,6 +26,7 @@ from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services.outbox import EventSpec, event_record_many
 from partners.hooks import partnership_may_move
+from partners.locks import application_lock
 from partners.models import Application, Partnership
 from partners.serializers import application_data, partnership_data
 from partners.services.partners import (
@@ -363,12 +364,7 @@ def application_confirm(*, program: Program, token: str) -> Application:
 
 
 def _pending_application(*, vendor: Vendor, application_id: str) -> Application:
-    application = (
-        Application.objects.for_vendor(vendor)
-        .select_for_update()
-        .select_related("partnership", "partner", "program")
-        .get(public_id=application_id)
-    )
+    application = application_lock(vendor=vendor, application_id=application_id)
     if application.status != Application.Status.PENDING:
         raise ValidationError(
             {"status": f"This application was already {application.get_status_display().lower()}."}

@@ -14,6 +14,7 @@ from partnerhub.core.access import vendor_object_or_none
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services.outbox import event_record
+from partners.locks import partnership_lock
 from partners.models import Partnership
 from partners.serializers import partnership_data
 from partners.services.partners import (
@@ -99,12 +100,7 @@ def partnership_update(
     """A manager's correction of persona, join source, recruiter or status, audited with
     what it changed. Ids are public ids of the same vendor (others are refused as unknown).
     Stage moves belong to the journey's stage machine and are not accepted here."""
-    partnership = (
-        Partnership.objects.for_vendor(vendor)
-        .select_for_update()
-        .select_related("program", "partner")
-        .get(public_id=partnership_id)
-    )
+    partnership = partnership_lock(vendor=vendor, partnership_id=partnership_id)
     changed = []
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services.outbox import event_record
 from partners.models import Partnership
+from payouts import locks
 from payouts.models import (
     AttributionMethod,
     Customer,
@@ -86,13 +87,7 @@ def customer_churn(
     changes nothing (a retried call, a resent webhook). An invoice paid after ``at`` makes
     it paying again. Only a paying customer churns; ``at`` may not be in the future nor
     before its first paid invoice."""
-    customer = (
-        Customer.objects.for_vendor(vendor)
-        .select_for_update(of=("self",))
-        .select_related("partnership")
-        .filter(public_id=customer_id)
-        .first()
-    )
+    customer = locks.customer_lock(vendor=vendor, customer_id=customer_id)
     if customer is None:
         raise ValidationError({"customer": f"No customer {customer_id!r}."})
     if customer.status == Customer.Status.CHURNED:
@@ -182,7 +177,7 @@ def customer_attribute(
     partnership it was attributed to then (events snapshot it). Returns whether it changed."""
     if partnership.vendor_id != vendor.pk or customer.vendor_id != vendor.pk:
         raise ValidationError("Customer and partnership must belong to the vendor.")
-    customer = Customer.objects.for_vendor(vendor).select_for_update().get(pk=customer.pk)
+    customer = locks.customer_relock(vendor=vendor, customer=customer)
     if customer.partnership_id is not None and not replace:
         return False
     if customer.partnership_id == partnership.pk:

@@ -7,9 +7,9 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 
 from partnerhub.audit.services import change_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from payouts.models import (
@@ -63,8 +63,8 @@ def payout_details_set(
 def payout_details_verify(*, vendor: Vendor, details_id: str, actor: Actor) -> PartnerPayoutDetails:
     """A vendor admin marks a submitted tax form verified (audited). Refused when no form of
     the kind the partner's country needs was submitted."""
-    details = get_object_or_404(
-        PartnerPayoutDetails.objects.for_vendor(vendor).select_for_update(), public_id=details_id
+    details = vendor_object_get(
+        PartnerPayoutDetails, vendor=vendor, public_id=details_id, lock=True
     )
     if (
         details.tax_form_status == PartnerPayoutDetails.TaxFormStatus.MISSING

@@ -31,6 +31,7 @@ from partnerhub.core.access import vendor_object_get, vendor_object_or_none
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partners.stages import STAGE_ORDER, Stage, stage_rank
+from payouts import locks
 from payouts.models import CommissionPlan, CommissionPlanTier
 from payouts.serializers import CommissionPlanOutputSerializer
 from programs.models import PartnerPersona, Program
@@ -225,12 +226,7 @@ def _locked_plan(*, vendor: Vendor, plan_id: str) -> CommissionPlan:
     if found is None:
         raise ValidationError({"plan": "Unknown commission plan."})
     program = _locked_program(vendor=vendor, program_id=found[1])
-    plan = (
-        CommissionPlan.objects.for_vendor(vendor)
-        .select_for_update(of=("self",))
-        .select_related("persona")
-        .get(pk=found[0])
-    )
+    plan = locks.commission_plan_lock(vendor=vendor, plan_pk=found[0])
     plan.program = program
     return plan
 

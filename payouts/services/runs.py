@@ -11,14 +11,13 @@ from dataclasses import dataclass
 import stripe
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from partnerhub.audit.services import change_record
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.services.outbox import event_record_select
-from payouts import sql
+from payouts import locks, sql
 from payouts.models import (
     CommissionStatus,
     PartnerPayoutDetails,
@@ -112,9 +111,7 @@ def payout_run_start(
 def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
     """Do (or finish) the work of a run. Re-run safe and safe to run twice at once."""
     with transaction.atomic():
-        run = (
-            PayoutRun.objects.for_vendor(vendor).select_for_update().select_related("program")
-        ).get(pk=run_id)
+        run = locks.payout_run_lock(vendor=vendor, run_id=run_id, with_program=True)
         if run.status == PayoutRun.Status.COMPLETED:
             return run
         partnership_ids = list(
@@ -135,7 +132,7 @@ def payout_run_execute(*, vendor: Vendor, run_id: int) -> PayoutRun:
         if pause:
             time.sleep(pause)
     with transaction.atomic():
-        run = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run_id)
+        run = locks.payout_run_lock(vendor=vendor, run_id=run_id)
         if run.status != PayoutRun.Status.COMPLETED:
             run.status = PayoutRun.Status.COMPLETED
             run.partnerships_done = run.partnerships_total
@@ -160,7 +157,7 @@ def _run_chunk(
     *, vendor: Vendor, run: PayoutRun, chunk: list[int], cutoff: dt.datetime, now: dt.datetime
 ) -> None:
     with transaction.atomic():
-        locked = PayoutRun.objects.for_vendor(vendor).select_for_update().get(pk=run.pk)
+        locked = locks.payout_run_lock(vendor=vendor, run_id=run.pk)
         if locked.status == PayoutRun.Status.COMPLETED:
             return
         new_ids = _chunk_payouts(vendor=vendor, run=run, chunk=chunk, cutoff=cutoff, now=now)
@@ -282,12 +279,7 @@ class ApproveResult:
 def payouts_approve(*, vendor: Vendor, payout_ids: list[str], actor: Actor) -> ApproveResult:
     """Approve draft payouts (bulk). Held payouts whose partner completed the details since
     are approved too; those still incomplete stay held with the reason. Audited per payout."""
-    payouts = list(
-        Payout.objects.for_vendor(vendor)
-        .select_for_update(of=("self",))
-        .select_related("partnership", "run")
-        .filter(public_id__in=payout_ids)
-    )
+    payouts = locks.payouts_lock(vendor=vendor, payout_ids=payout_ids)
     if len(payouts) != len(set(payout_ids)):
         raise ValidationError({"payouts": "Unknown payout id(s)."})
     missing = _details_missing(vendor, {p.partnership.partner_id for p in payouts})
@@ -321,15 +313,6 @@ def payouts_approve(*, vendor: Vendor, payout_ids: list[str], actor: Actor) -> A
     return result
 
 
-def _lock_payout(vendor: Vendor, payout_id: str) -> Payout:
-    return get_object_or_404(
-        Payout.objects.for_vendor(vendor)
-        .select_for_update(of=("self",))
-        .select_related("partnership", "run"),
-        public_id=payout_id,
-    )
-
-
 @transaction.atomic
 def payout_mark_paid(
     *,
@@ -342,7 +325,7 @@ def payout_mark_paid(
     """Record that an approved payout was paid (bank/PayPal with its reference, or Stripe's
     transfer id); its commissions become paid. A paid payout is final: marking it again is a
     no-op."""
-    payout = _lock_payout(vendor, payout_id)
+    payout = locks.payout_lock(vendor=vendor, payout_id=payout_id)
     if payout.status == PayoutStatus.PAID:
         return payout
     if payout.status not in (PayoutStatus.APPROVED, PayoutStatus.PROCESSING):
@@ -386,7 +369,7 @@ def payout_send_stripe(*, vendor: Vendor, payout_id: str, actor: Actor) -> Payou
     never a second one. A refused transfer puts the payout back to approved with the reason.
     """
     with transaction.atomic():
-        payout = _lock_payout(vendor, payout_id)
+        payout = locks.payout_lock(vendor=vendor, payout_id=payout_id)
         if payout.status == PayoutStatus.PAID:
             return payout
         if payout.status not in (PayoutStatus.APPROVED, PayoutStatus.PROCESSING):
@@ -413,7 +396,7 @@ def payout_send_stripe(*, vendor: Vendor, payout_id: str, actor: Actor) -> Payou
         )
     except stripe.StripeError as exc:
         with transaction.atomic():
-            payout = _lock_payout(vendor, payout_id)
+            payout = locks.payout_lock(vendor=vendor, payout_id=payout_id)
             payout.status = PayoutStatus.APPROVED
             payout.failure_reason = str(exc.user_message or exc)[:300]
             payout.save(update_fields=["status", "failure_reason", "updated_at"])

@@ -18,14 +18,15 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from standardwebhooks import Webhook
 
 from partnerhub.audit.services import change_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from partnerhub.webhooks.crypto import secret_decrypt
+from partnerhub.webhooks.locks import delivery_and_endpoint_lock, delivery_due_lock
 from partnerhub.webhooks.models import (
     DeliveryStatus,
     Event,
@@ -161,17 +162,7 @@ def _post(*, url: str, body: str, headers: dict[str, str]) -> _HTTPResult:
 def _delivery_lease(*, vendor: Vendor, delivery_id: int) -> WebhookDelivery | None:
     """Take the delivery if it is due, and lease it for the attempt (committed at once)."""
     with transaction.atomic():
-        delivery = (
-            WebhookDelivery.objects.for_vendor(vendor)
-            .select_for_update(skip_locked=True, of=("self",))
-            .select_related("endpoint", "event")
-            .filter(
-                pk=delivery_id,
-                status=DeliveryStatus.PENDING,
-                next_attempt_at__lte=timezone.now(),
-            )
-            .first()
-        )
+        delivery = delivery_due_lock(vendor=vendor, delivery_id=delivery_id)
         if delivery is None:
             return None
         if not delivery.endpoint.enabled:
@@ -213,15 +204,7 @@ def webhook_delivery_attempt(*, vendor: Vendor, delivery_id: int) -> WebhookDeli
 def _attempt_record(
     *, vendor: Vendor, delivery_id: int, result: _HTTPResult
 ) -> WebhookDeliveryAttempt:
-    delivery = (
-        WebhookDelivery.objects.for_vendor(vendor)
-        .select_for_update()
-        .select_related("endpoint")
-        .get(pk=delivery_id)
-    )
-    endpoint = (
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update().get(pk=delivery.endpoint_id)
-    )
+    delivery, endpoint = delivery_and_endpoint_lock(vendor=vendor, delivery_id=delivery_id)
     now = timezone.now()
     succeeded = result.status is not None and 200 <= result.status < 300
     delivery.attempt_count += 1
@@ -272,9 +255,8 @@ def _attempt_record(
 def webhook_delivery_resend(*, vendor: Vendor, delivery_id: str, actor: Actor) -> WebhookDelivery:
     """Send a delivery again now, whatever its status (the receiver deduplicates on
     ``webhook-id``). The endpoint must be enabled."""
-    delivery = get_object_or_404(
-        WebhookDelivery.objects.for_vendor(vendor).select_for_update().select_related("endpoint"),
-        public_id=delivery_id,
+    delivery = vendor_object_get(
+        WebhookDelivery, vendor=vendor, public_id=delivery_id, lock=True, related=("endpoint",)
     )
     if not delivery.endpoint.enabled:
         raise ValidationError("Enable the endpoint before resending its deliveries.")

@@ -13,11 +13,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from partnerhub.audit.services import change_record
+from partnerhub.core.access import vendor_object_get
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Membership, Role, Vendor
 from partnerhub.webhooks.crypto import secret_encrypt
@@ -110,9 +110,7 @@ def webhook_endpoint_update(
 ) -> WebhookEndpoint:
     """Change url, event types, description or enabled. Re-enabling clears the failure
     count, and pending deliveries of the endpoint go out again."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
+    endpoint = vendor_object_get(WebhookEndpoint, vendor=vendor, public_id=endpoint_id, lock=True)
     before = {"url": endpoint.url, "event_types": endpoint.event_types, "enabled": endpoint.enabled}
     if "url" in changes:
         endpoint.url = _clean_url(changes["url"])
@@ -150,9 +148,7 @@ def webhook_endpoint_secret_rotate(
 ) -> CreatedWebhookEndpoint:
     """Replace the endpoint's signing secret with a fresh one (returned once). Deliveries
     signed from now on use the new secret only; the old one stops verifying at once."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
+    endpoint = vendor_object_get(WebhookEndpoint, vendor=vendor, public_id=endpoint_id, lock=True)
     endpoint.secret_encrypted = secret_encrypt(secret := webhook_secret_generate())
     endpoint.save(update_fields=["secret_encrypted", "updated_at"])
     change_record(
@@ -168,9 +164,7 @@ def webhook_endpoint_secret_rotate(
 @transaction.atomic
 def webhook_endpoint_delete(*, vendor: Vendor, endpoint_id: str, actor: Actor) -> None:
     """Delete an endpoint and its delivery log; nothing more is sent to it."""
-    endpoint = get_object_or_404(
-        WebhookEndpoint.objects.for_vendor(vendor).select_for_update(), public_id=endpoint_id
-    )
+    endpoint = vendor_object_get(WebhookEndpoint, vendor=vendor, public_id=endpoint_id, lock=True)
     change_record(
         vendor=vendor,
         actor=actor,

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from partnerhub.tenancy.rls import rls_bypass
 from partnerhub.webhooks.crypto import secret_reencrypt
-from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.locks import endpoints_lock_all
 
 
 class Command(BaseCommand):
@@ -20,8 +20,7 @@ class Command(BaseCommand):
         count = 0
         # A key rotation is an operator's cross-tenant job: the named bypass of tenancy.
         with rls_bypass(), transaction.atomic():
-            endpoints = WebhookEndpoint.objects.unscoped().select_for_update()
-            for endpoint in endpoints.only("pk", "secret_encrypted"):
+            for endpoint in endpoints_lock_all():
                 endpoint.secret_encrypted = secret_reencrypt(endpoint.secret_encrypted)
                 endpoint.save(update_fields=["secret_encrypted"])
                 count += 1
