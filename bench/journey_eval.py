@@ -43,7 +43,7 @@ from django.utils import timezone  # noqa: E402
 from journey.metrics import MetricSpec  # noqa: E402
 from journey.models import StageRule  # noqa: E402
 from journey.rules import RuleSet  # noqa: E402
-from journey.services import journey_evaluate, may_move_sql, rule_sets_for  # noqa: E402
+from journey.services.evaluation import journey_evaluate, may_move_sql, rule_sets_for  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
 from partners.models import CertificationAttempt, CourseProgress, Partner, Partnership  # noqa: E402

@@ -66,7 +66,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.journey_eval import floor_statement as journey_floor_statement  # noqa: E402
 from devtools.management.commands.bench_seed import Progress, owner_bypass  # noqa: E402
-from journey.services import journey_evaluate  # noqa: E402
+from journey.services.evaluation import journey_evaluate  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
 from payouts.models import PayoutRun  # noqa: E402

@@ -9,6 +9,9 @@ managers' notes; referral-link clicks (so the portal's funnel has a top). Two th
 back in time after the services wrote them, because no service writes the past: a few invited
 partners' approval date (so some are past their activation target: *at risk*), and the
 notes' dates.
+
+Longer than ~500 lines on purpose: it is one script read top to bottom, a vendor's story
+in the order it happens; split, the order would be lost.
 """
 
 from __future__ import annotations
@@ -137,7 +140,7 @@ class _DemoPrograms:
         self.n_customers = 0
 
     def build(self) -> None:
-        from journey.services import journey_evaluate
+        from journey.services.evaluation import journey_evaluate
         from payouts.services.revenue import revenue_events_ingest
 
         referral, affiliate = self._programs()

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 
 from journey.models import StageTransition
 from journey.selectors import GROUPINGS, funnel
-from journey.services import StageMoveNotAllowed, partnership_stage_move
+from journey.services.moves import StageMoveNotAllowed, partnership_stage_move
 from partnerhub.api.base import VendorAPIView, VendorGenericAPIView
 from partnerhub.api.exceptions import error_body
 from partnerhub.api.pagination import CursorPagination

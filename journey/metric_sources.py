@@ -22,8 +22,9 @@ Contract for every method (what the payouts engineer fills in):
 Money values are integer minor units in the program's currency.
 
 When the ledger records a partnership's first commission (or any revenue that may move it),
-call ``journey.services.partnership_evaluate_soon(partnership=...)`` inside that transaction:
-the partnership is then evaluated right after commit instead of at the next hourly run.
+call ``journey.services.evaluation.partnership_evaluate_soon(partnership=...)`` inside that
+transaction: the partnership is then evaluated right after commit instead of at the next
+hourly run.
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from journey.selectors import at_risk_partnerships, slipping_partnerships
-from journey.services import journey_evaluate, risk_digest_send
+from journey.services.evaluation import journey_evaluate
+from journey.services.nudges import risk_digest_send
 from partnerhub.tenancy.models import Vendor
 from partnerhub.tenancy.tasks import vendor_task
 

@@ -27,15 +27,9 @@ from journey.selectors import (
     slipping_partnerships,
     time_in_stages,
 )
-from journey.services import (
-    StageMoveNotAllowed,
-    nudge_preview,
-    partnership_nudge,
-    partnership_stage_move,
-    rules_json,
-    stage_rules_dry_run,
-    stage_rules_save,
-)
+from journey.services.moves import StageMoveNotAllowed, partnership_stage_move
+from journey.services.nudges import nudge_preview, partnership_nudge
+from journey.services.stage_rules import rules_json, stage_rules_dry_run, stage_rules_save
 from partnerhub.core.access import vendor_object_get
 from partnerhub.tenancy.pages import VendorDashboardView
 from partners.models import Partnership

@@ -8,6 +8,9 @@ because the plan is a ledger concept (it is what a commission row points at) and
 The ledger (``Commission``), the revenue events and the payouts are append-only **in the
 database**: triggers installed by migration ``0002_ledger_triggers`` refuse a change of an
 amount column, an illegal status move, and any DELETE (see that migration).
+
+Longer than ~500 lines on purpose: one models module per app is the Django convention, and
+these reference each other (the ledger points at events, plans, customers and payouts).
 """
 
 from __future__ import annotations

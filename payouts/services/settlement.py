@@ -83,7 +83,7 @@ def _evaluate_first_earners(*, vendor: Vendor, commission_ids: list[int]) -> Non
     once, not at the next hourly run). One query, whatever the batch size."""
     if not commission_ids:
         return
-    from journey.services import partnership_evaluate_soon
+    from journey.services.evaluation import partnership_evaluate_soon
 
     with connection.cursor() as cursor:
         cursor.execute(sql.FIRST_EARNERS_SQL, {"vendor": vendor.pk, "ids": commission_ids})

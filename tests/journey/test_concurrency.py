@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from journey.models import StageTransition
-from journey.services import journey_evaluate
+from journey.services.evaluation import journey_evaluate
 from partnerhub.tenancy.context import vendor_scope
 from partnerhub.webhooks.models import Event
 from partners.models import Partnership

@@ -5,13 +5,8 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection
 
 from journey.models import StageRule, StageTransition
-from journey.services import (
-    journey_apply,
-    journey_evaluate,
-    journey_plan,
-    stage_rules_dry_run,
-    stage_rules_save,
-)
+from journey.services.evaluation import journey_apply, journey_evaluate, journey_plan
+from journey.services.stage_rules import stage_rules_dry_run, stage_rules_save
 from journey.tasks import journey_evaluate_partnership_task, journey_evaluate_vendor_task
 from partnerhub.audit.models import AuditEntry
 from partnerhub.core.actor import Actor

@@ -11,7 +11,7 @@ from django.utils import timezone
 from journey.metric_sources import NoLedger, ledger_source
 from journey.models import StageTransition
 from journey.selectors import slipping_partnerships
-from journey.services import journey_evaluate
+from journey.services.evaluation import journey_evaluate
 from partners.stages import Stage
 from tests.factories import (
     CommissionPlanFactory,

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 
 from journey.machine import Mover, allowed_moves
 from journey.models import StageTransition
-from journey.services import StageMoveNotAllowed, partnership_stage_move
+from journey.services.moves import StageMoveNotAllowed, partnership_stage_move
 from partnerhub.core.actor import Actor
 from partnerhub.webhooks.models import Event
 from partners.models import Partnership

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from journey.models import Nudge, RiskDigest
 from journey.selectors import at_risk_partnerships, slipping_partnerships
-from journey.services import partnership_nudge
+from journey.services.nudges import partnership_nudge
 from journey.tasks import journey_risk_digest_task
 from partnerhub.celery import app as celery_app
 from partnerhub.core.actor import Actor

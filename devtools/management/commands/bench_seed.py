@@ -45,6 +45,9 @@ fire on UPDATE/DELETE, which the seed's inserts never do; deleting an earlier se
 Primary keys, unique, NOT NULL and CHECK constraints are still enforced row by row, as in
 production. ``synchronous_commit = off`` per transaction: a crash
 could lose the last seed batches, never corrupt them.
+
+Longer than ~500 lines on purpose: one command whose statements build on each other's
+ids, read in order; split, the order would be lost.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from journey.services import journey_evaluate
+from journey.services.evaluation import journey_evaluate
 from partnerhub.tenancy.context import vendor_scope
 from partnerhub.tenancy.models import Vendor
 
