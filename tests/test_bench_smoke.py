@@ -82,7 +82,7 @@ def test_journey_floor_computes_the_same_metrics_as_the_evaluation():
     from bench import run
     from bench.journey_eval import floor_specs, floor_statement
     from journey.metrics import MetricSpec, metrics_rows
-    from journey.services.moves import EVALUATED_STATUSES
+    from journey.services.evaluation import EVALUATED_STATUSES
 
     call_command(
         "bench_seed", vendors=1, partnerships=40, customers=200, months=3, prefix=run.PREFIX
