@@ -16,7 +16,6 @@ from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
 from partnerhub.api.services import api_key_create
-from partnerhub.ops.demo import demo_seed
 from partnerhub.tenancy.models import Role
 from partnerhub.webhooks.models import Event, WebhookEndpoint
 from partnerhub.webhooks.services import webhook_payload, webhook_sign
@@ -68,9 +67,9 @@ def _curl(command: str, variables: dict[str, str]) -> tuple[str, str, Any]:
     return method, path, json.loads(body) if body is not None else None
 
 
-def test_the_readme_quick_start_runs_in_order(settings):
+def test_the_readme_quick_start_runs_in_order(settings, demo):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # as in the dev settings of `make run`
-    vendor = demo_seed()
+    vendor = demo
     key = api_key_create(vendor=vendor, name="quickstart", role=Role.ADMIN).raw_key
     client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
     variables = {"PH": ""}
