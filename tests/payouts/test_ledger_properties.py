@@ -43,6 +43,7 @@ invoices = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=30,
