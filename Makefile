@@ -21,7 +21,7 @@ run: $(STAMP)
 
 ## make test: the whole suite, every tier, in parallel (real PostgreSQL/Redis from the env,
 ## else embedded ones); TEST_WORKERS=0 runs it in one process
-TEST_WORKERS ?= 3
+TEST_WORKERS ?= 4
 PYTEST_PARALLEL = -n $(TEST_WORKERS) --maxschedchunk 2
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)

@@ -29,18 +29,23 @@ import psycopg2
 from psycopg2 import sql
 
 ROOT = Path(__file__).resolve().parent.parent
-# The code a template's schema comes from: every migration, and what post_migrate installs.
-_SCHEMA_SOURCES = [
-    *sorted(ROOT.glob("*/migrations/*.py")),
-    *sorted(ROOT.glob("partnerhub/*/migrations/*.py")),
-    ROOT / "partnerhub" / "tenancy" / "rls.py",
-]
+_NOT_SOURCE = {".venv", ".data", ".git", "node_modules", "test-artifacts", "static", "templates"}
 _SCHEMA_PACKAGES = ["Django", "django-allauth", "django-celery-beat"]
+
+
+def _schema_sources() -> list[Path]:
+    """The code a template's schema comes from: every migration of the project's apps
+    (wherever they live), and the row-level security post_migrate installs."""
+    paths = [ROOT / "partnerhub" / "tenancy" / "rls.py"]
+    for top in sorted(ROOT.iterdir()):
+        if top.is_dir() and top.name not in _NOT_SOURCE and not top.name.startswith("."):
+            paths += sorted(top.rglob("migrations/*.py"))
+    return [path for path in paths if path.exists()]
 
 
 def schema_fingerprint() -> str:
     digest = hashlib.sha256()
-    for path in _SCHEMA_SOURCES:
+    for path in _schema_sources():
         digest.update(str(path.relative_to(ROOT)).encode())
         digest.update(path.read_bytes())
     for package in _SCHEMA_PACKAGES:
