@@ -119,15 +119,29 @@ def _act_as_the_application_role(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def _demo_rows(request, django_db_setup, _act_as_the_application_role, django_db_blocker):
+def _demo_rows(
+    request,
+    django_db_setup,
+    _act_as_the_application_role,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+):
     """The demo data set (``demo_seed``), built once per run into its own database by the
-    first process that needs it, and read into this process's memory once."""
+    first process that needs it, and read into this process's memory once. ``--reuse-db``
+    keeps it for the day (its dates are relative to today) while the code is unchanged."""
+    import datetime as dt
+
     from django.db import connection, transaction
 
     from partnerhub.ops.demo import demo_seed
 
     template, demo, worker = request.config._partnerhub_databases
-    wanted = f"{databases.schema_fingerprint()} {databases.run_id(request.config)}"
+    if django_db_keepdb and not django_db_createdb:
+        made_from = f"{databases.code_fingerprint()} {dt.date.today().isoformat()}"
+    else:
+        made_from = databases.run_id(request.config)
+    wanted = f"{databases.schema_fingerprint()} {made_from}"
     with django_db_blocker.unblock():
         with (
             databases.maintenance(connection.settings_dict) as cursor,

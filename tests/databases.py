@@ -6,7 +6,8 @@ own copy with ``CREATE DATABASE … TEMPLATE``, a file copy instead of a migrati
   take the lock builds it, the others wait and clone it); with ``--reuse-db`` it is kept
   while the migrations it was built from are unchanged.
 * ``<test name>_demo``: the template plus the demo data set (``demo_seed``), built once per
-  run by the first process that needs it. Each process reads it once (``COPY``) and
+  run by the first process that needs it (with ``--reuse-db``, once a day while the
+  application's code is unchanged). Each process reads it once (``COPY``) and
   :func:`demo_restore` copies it into the test database in a test's own transaction, so a
   test sees a fresh demo whatever the tests before it did to theirs.
 
@@ -50,6 +51,18 @@ def schema_fingerprint() -> str:
         digest.update(path.read_bytes())
     for package in _SCHEMA_PACKAGES:
         digest.update(f"{package}=={metadata.version(package)}".encode())
+    return digest.hexdigest()[:16]
+
+
+def code_fingerprint() -> str:
+    """Of every Python file of the application (the demo data set goes through its services)."""
+    digest = hashlib.sha256()
+    skip = _NOT_SOURCE | {"tests", "bench"}
+    for top in sorted(ROOT.iterdir()):
+        if top.is_dir() and top.name not in skip and not top.name.startswith("."):
+            for path in sorted(top.rglob("*.py")):
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
