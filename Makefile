@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test reliability bench lint format typecheck check install stop clean
+.PHONY: run test test-fast reliability bench lint format typecheck check install stop clean
 
 $(STAMP): pyproject.toml
 	@echo "==> creating $(VENV) and installing PartnerHub with its dev tools"
@@ -19,9 +19,19 @@ install: $(STAMP)
 run: $(STAMP)
 	@$(PY) manage.py devstack
 
-## make test: the whole suite (real PostgreSQL/Redis from the env, else embedded ones)
+## make test: the whole suite, every tier, in parallel (real PostgreSQL/Redis from the env,
+## else embedded ones); TEST_WORKERS=0 runs it in one process. Tests go out two at a time,
+## the slow tiers first, so the longest start at once.
+TEST_WORKERS ?= 3
 test: $(STAMP)
-	@$(PY) -m pytest $(PYTEST_ARGS)
+	@$(PY) -m pytest -n $(TEST_WORKERS) --maxschedchunk 2 $(PYTEST_ARGS)
+
+## make test-fast: everything but the browser, real-worker and slow tiers, on the test
+## database template of the last run (--reuse-db) while the migrations are unchanged
+FAST_WORKERS ?= 4
+test-fast: $(STAMP)
+	@$(PY) -m pytest -n $(FAST_WORKERS) --maxschedchunk 2 --reuse-db \
+		-m "not browser and not worker and not slow" $(PYTEST_ARGS)
 
 ## make bench: benchmark suite with ratios to floors (BENCH_SIZE=small|medium|full), not part of test
 BENCH_SIZE ?= small

@@ -16,13 +16,90 @@ from partnerhub.accounts.models import User
 from partnerhub.api.services import api_key_create
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role, Vendor
+from tests import databases
 from tests.factories import MembershipFactory, UserFactory, VendorFactory
+from tests.waiting import TaskTracker
 
 # Property-based tests are reproducible by default (a fixed seed per test), so CI never fails
 # on a case it did not try before; `HYPOTHESIS_PROFILE=explore make test` searches anew.
 hypothesis_settings.register_profile("default", derandomize=True)
 hypothesis_settings.register_profile("explore", derandomize=False, max_examples=500)
 hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """A test that starts a real Celery worker or a browser is in that tier even when its
+    module forgot the marker (``make test-fast`` leaves both out). The slow tiers run first,
+    so that with xdist their long tests start at once rather than last on one worker
+    (``--random-order`` shuffles after this)."""
+    for item in items:
+        fixtures = getattr(item, "fixturenames", ())
+        if "celery_worker" in fixtures and not item.get_closest_marker("worker"):
+            item.add_marker(pytest.mark.worker)
+        if "browser" in fixtures and not item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.browser)
+    tiers = ("slow", "browser", "worker")
+
+    def tier(item: pytest.Item) -> int:
+        marked = [i for i, name in enumerate(tiers) if item.get_closest_marker(name)]
+        return marked[0] if marked else len(tiers)
+
+    items.sort(key=tier)  # stable: collection order within a tier
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(
+    request,
+    django_test_environment,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+    django_db_modify_db_settings,
+):
+    """This process's test database, cloned from a template migrated once per run (see
+    tests/databases.py); ``--reuse-db`` keeps the template while its migrations are
+    unchanged. Replaces pytest-django's fixture, which migrates every process's database."""
+    from django.db import connection
+
+    worker = connection.creation._get_test_db_name()
+    workerid = getattr(request.config, "workerinput", {}).get("workerid")
+    base = worker.removesuffix(f"_{workerid}") if workerid else worker
+    template = f"{base}_template"
+    wanted = f"{databases.schema_fingerprint()} {databases.run_id(request.config)}"
+    reuse = django_db_keepdb and not django_db_createdb
+    with django_db_blocker.unblock():
+        with (
+            databases.maintenance(connection.settings_dict) as cursor,
+            databases.build_lock(cursor, template),
+        ):
+            stamp = databases.database_comment(cursor, template)
+            current = stamp == wanted or (
+                reuse and stamp is not None and stamp.split()[:1] == wanted.split()[:1]
+            )
+            if not current:
+                connection.settings_dict["TEST"]["NAME"] = template
+                try:
+                    connection.creation.create_test_db(
+                        verbosity=request.config.option.verbose,
+                        autoclobber=True,
+                        serialize=False,
+                    )
+                finally:
+                    connection.settings_dict["TEST"]["NAME"] = worker
+                databases.point_django_at(worker)
+                databases.stamp(cursor, template, wanted)
+            databases.clone(cursor, template, worker)
+        databases.point_django_at(worker)
+    request.config._partnerhub_databases = (template, f"{base}_demo", worker)
+    yield
+    if not django_db_keepdb:
+        with django_db_blocker.unblock():
+            from django.db import connections
+
+            connections.close_all()
+            with databases.maintenance(connection.settings_dict) as cursor:
+                databases.drop(cursor, worker)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -40,6 +117,63 @@ def _act_as_the_application_role(django_db_setup, django_db_blocker):
     settings.DATABASE_SESSION_ROLE = role
     yield
     settings.DATABASE_SESSION_ROLE = ""
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(
+    request,
+    django_db_setup,
+    _act_as_the_application_role,
+    django_db_blocker,
+    django_db_keepdb,
+    django_db_createdb,
+):
+    """The demo data set (``demo_seed``), built once per run into its own database by the
+    first process that needs it, and read into this process's memory once. ``--reuse-db``
+    keeps it for the day (its dates are relative to today) while the code is unchanged."""
+    import datetime as dt
+
+    from django.db import connection, transaction
+
+    from devtools.demo import demo_seed
+
+    template, demo, worker = request.config._partnerhub_databases
+    if django_db_keepdb and not django_db_createdb:
+        made_from = f"{databases.code_fingerprint()} {dt.date.today().isoformat()}"
+    else:
+        made_from = databases.run_id(request.config)
+    wanted = f"{databases.schema_fingerprint()} {made_from}"
+    with django_db_blocker.unblock():
+        with (
+            databases.maintenance(connection.settings_dict) as cursor,
+            databases.build_lock(cursor, demo),
+        ):
+            if databases.database_comment(cursor, demo) != wanted:
+                build = f"{demo}_build"
+                databases.clone(cursor, template, build)
+                databases.point_django_at(build)
+                try:
+                    with transaction.atomic():
+                        demo_seed()
+                        # As inside a test: the demo's on-commit hooks (task messages,
+                        # e-mails) never run.
+                        connection.run_on_commit.clear()
+                finally:
+                    databases.point_django_at(worker)
+                databases.rename(cursor, build, demo)
+                databases.stamp(cursor, demo, wanted)
+        return databases.dump(connection.settings_dict, demo)
+
+
+@pytest.fixture
+def demo(_demo_rows) -> Vendor:
+    """The demo vendor of ``make run`` with all its data, fresh for this test: a copy of the
+    data set ``demo_seed`` built once per run (in a rolled-back test, gone afterwards; in a
+    transactional one, until its flush)."""
+    from devtools.demo import DEMO_VENDOR_SLUG
+
+    databases.demo_restore(_demo_rows)
+    return Vendor.objects.get(slug=DEMO_VENDOR_SLUG)
 
 
 def cache_keys() -> list[bytes]:
@@ -139,11 +273,17 @@ def api_client_for() -> Callable[..., APIClient]:
 
 @pytest.fixture
 def celery_worker():
-    """A real Celery worker (threads) on the real broker and this test run's own queue."""
+    """A real Celery worker (threads) on the real broker and this test process's own queue
+    (settings.test names it after the pid: one per xdist worker). ``worker.idle()`` says
+    whether every task published since has run to its end."""
     from celery.contrib.testing.worker import start_worker
 
     from partnerhub.celery import app
 
     app.control.purge()
-    with start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker:
+    with (
+        TaskTracker() as tracker,
+        start_worker(app, pool="threads", concurrency=2, perform_ping_check=False) as worker,
+    ):
+        worker.idle = tracker.idle
         yield worker

@@ -12,7 +12,7 @@ from partnerhub.tenancy.context import vendor_scope
 from partners.models import Partnership
 from payouts.models import Customer, RevenueEvent
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 def test_bench_seed_gives_every_row_its_vendor_and_spreads_stages():

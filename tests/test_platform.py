@@ -16,6 +16,7 @@ from partnerhub.tenancy.models import Membership, Vendor
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_check_deploy_with_prod_settings_is_clean():
     env = {
         **os.environ,
@@ -37,6 +38,7 @@ def test_check_deploy_with_prod_settings_is_clean():
     assert "no issues" in result.stdout
 
 
+@pytest.mark.slow
 def test_prod_settings_refuse_to_start_without_a_secret_key():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "partnerhub.settings.prod", "SECRET_KEY": ""}
     result = subprocess.run(
@@ -88,9 +90,8 @@ def test_health_check_reports_database_and_redis():
 
 
 @pytest.mark.django_db
-def test_demo_seed_is_idempotent_and_the_owner_can_log_in():
-    demo_seed()
-    demo_seed()
+def test_demo_seed_is_idempotent_and_the_owner_can_log_in(demo):
+    demo_seed()  # the second run: the fixture's data set is the first
     vendor = Vendor.objects.get(slug="acme")
     roles = sorted(Membership.objects.for_vendor(vendor).values_list("role", flat=True))
     assert roles == ["admin", "manager", "owner", "viewer"]

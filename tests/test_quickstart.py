@@ -15,7 +15,6 @@ from django.conf import settings
 from django.test import Client
 from standardwebhooks.webhooks import Webhook
 
-from devtools.demo import demo_seed
 from partnerhub.api.services import api_key_create
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Role
@@ -69,9 +68,9 @@ def _curl(command: str, variables: dict[str, str]) -> tuple[str, str, Any]:
     return method, path, json.loads(body) if body is not None else None
 
 
-def test_the_readme_quick_start_runs_in_order(settings):
+def test_the_readme_quick_start_runs_in_order(settings, demo):
     settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True  # as in the dev settings of `make run`
-    vendor = demo_seed()
+    vendor = demo
     key = api_key_create(
         actor=Actor.system(), vendor=vendor, name="quickstart", role=Role.ADMIN
     ).raw_key

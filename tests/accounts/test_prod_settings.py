@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 PRINT_COOKIE_SETTINGS = """
@@ -18,6 +20,7 @@ print(json.dumps({name: getattr(s, name) for name in [
 """
 
 
+@pytest.mark.slow
 def test_prod_session_cookie_is_secure_and_http_only():
     env = {
         **os.environ,

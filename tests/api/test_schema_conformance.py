@@ -34,7 +34,7 @@ from tests.factories import (
     WebhookEndpointFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 # Seeded by default so that the suite is reproducible for everybody; set
 # SCHEMATHESIS_EXPLORE=1 (optionally with SCHEMATHESIS_EXAMPLES=200) to search afresh.

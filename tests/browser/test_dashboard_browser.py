@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from devtools.demo import DEMO_PASSWORD, demo_seed
+from devtools.demo import DEMO_PASSWORD
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -16,8 +16,7 @@ def log_in(page, email: str) -> None:
     page.get_by_role("button", name=re.compile("Sign In", re.I)).click()
 
 
-def test_owner_logs_in_and_creates_an_api_key_shown_once(page, screenshot):
-    demo_seed()
+def test_owner_logs_in_and_creates_an_api_key_shown_once(page, screenshot, demo):
     log_in(page, "owner@acme.example")
     page.wait_for_url("**/app/acme/")
     assert page.get_by_role("heading", name="Acme Analytics").is_visible()
@@ -34,8 +33,7 @@ def test_owner_logs_in_and_creates_an_api_key_shown_once(page, screenshot):
     assert key not in page.content()
 
 
-def test_viewer_sees_no_admin_navigation(page, screenshot):
-    demo_seed()
+def test_viewer_sees_no_admin_navigation(page, screenshot, demo):
     log_in(page, "viewer@acme.example")
     page.wait_for_url("**/app/acme/")
     assert page.get_by_role("link", name="API keys").count() == 0
@@ -44,11 +42,11 @@ def test_viewer_sees_no_admin_navigation(page, screenshot):
     screenshot("members-as-viewer")
 
 
-def test_admin_edits_a_commission_plan_from_the_program_page(page, screenshot):
+def test_admin_edits_a_commission_plan_from_the_program_page(page, screenshot, demo):
     from payouts.models import CommissionPlan, CommissionPlanTier
     from programs.models import Program
 
-    vendor = demo_seed()
+    vendor = demo
     log_in(page, "admin@acme.example")
     page.wait_for_url("**/app/acme/")
     page.get_by_role("link", name="Programs", exact=True).first.click()

@@ -20,7 +20,7 @@ from programs.models import Program
 from tests.browser.conftest import ARTIFACTS
 from tests.partners.test_public_and_portal import confirmation_link
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser, pytest.mark.worker]
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 

@@ -2,7 +2,6 @@
 
 import pytest
 
-from devtools.demo import demo_seed
 from partnerhub.tenancy.models import Vendor
 from tests.browser.test_dashboard_browser import log_in
 from tests.factories import PartnershipFactory, ProgramFactory, StageTransitionFactory
@@ -10,8 +9,7 @@ from tests.factories import PartnershipFactory, ProgramFactory, StageTransitionF
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 
-def test_funnel_page_draws_the_chart_and_the_cohort_table(page, screenshot):
-    demo_seed()
+def test_funnel_page_draws_the_chart_and_the_cohort_table(page, screenshot, demo):
     vendor = Vendor.objects.get(slug="acme")
     program = ProgramFactory(vendor=vendor, name="Journey program")
     for n in range(6):

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from devtools.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD, demo_seed
+from devtools.demo import DEMO_PARTNER_EMAIL, DEMO_PASSWORD
 from partnerhub.webhooks.models import WebhookEndpoint
 from partners.models import Application, PartnerImport, Partnership
 from payouts.models import Customer, PayoutRun
@@ -162,22 +162,22 @@ def _tour(browser: Any, base_url: str, email: str, pages: dict[str, str]) -> lis
     return problems
 
 
-def test_every_dashboard_page_at_desktop_and_phone_width(browser, live_server):  # type: ignore[no-untyped-def]
-    vendor = demo_seed()
+def test_every_dashboard_page_at_desktop_and_phone_width(browser, live_server, demo):  # type: ignore[no-untyped-def]
+    vendor = demo
     pages = _dashboard_pages(vendor)
     problems = _tour(browser, live_server.url, "owner@acme.example", pages)
     assert not problems, "\n".join(problems)
     assert len(list(ARTIFACTS.glob("tour-phone-*.png"))) >= len(pages)
 
 
-def test_every_portal_page_at_desktop_and_phone_width(browser, live_server):  # type: ignore[no-untyped-def]
-    vendor = demo_seed()
+def test_every_portal_page_at_desktop_and_phone_width(browser, live_server, demo):  # type: ignore[no-untyped-def]
+    vendor = demo
     problems = _tour(browser, live_server.url, DEMO_PARTNER_EMAIL, _portal_pages(vendor))
     assert not problems, "\n".join(problems)
 
 
-def test_a_manager_adds_a_note_with_htmx_and_sees_it_in_the_timeline(page, screenshot):  # type: ignore[no-untyped-def]
-    vendor = demo_seed()
+def test_a_manager_adds_a_note_with_htmx_and_sees_it_in_the_timeline(page, screenshot, demo):  # type: ignore[no-untyped-def]
+    vendor = demo
     mine = Partnership.objects.for_vendor(vendor).get(partner__email=DEMO_PARTNER_EMAIL)
     _log_in(page, "manager@acme.example")
     page.goto(f"/app/acme/partnerships/{mine.public_id}/")
@@ -208,12 +208,11 @@ def test_a_manager_adds_a_note_with_htmx_and_sees_it_in_the_timeline(page, scree
 )
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
 def test_on_a_phone_the_menu_button_opens_every_link_with_the_keyboard(  # type: ignore[no-untyped-def]
-    browser, live_server, email, start, link, landing, javascript
+    browser, live_server, demo, email, start, link, landing, javascript
 ):
     """At 375 px the top bar shows a "Menu" button instead of a sideways-scrolling row of
     links; Enter opens it (no JavaScript needed: it is a <details>), every link is then
     visible and one tap away, and the desktop bar still shows every link directly."""
-    demo_seed()
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 375, "height": 812},

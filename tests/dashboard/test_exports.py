@@ -76,6 +76,7 @@ def test_every_list_page_links_its_export_keeping_the_filters(vendor, viewer, cl
         assert app.get(f"/app/acme/exports/{export}").status_code == 200
 
 
+@pytest.mark.slow
 def test_export_of_1000_partnerships_costs_a_bounded_number_of_queries(
     vendor, viewer, client_for, django_assert_max_num_queries
 ):

@@ -127,6 +127,7 @@ def test_home_page_empty_state_says_what_to_do_next(vendor, owner, client_for):
     assert "stage-chart" not in html
 
 
+@pytest.mark.slow
 def test_home_page_costs_the_same_queries_with_1000_partnerships_as_with_10(
     vendor, owner, client_for
 ):

@@ -75,6 +75,7 @@ def test_there_are_dashboard_list_pages_to_check():
     assert len(paths) >= 15
 
 
+@pytest.mark.slow
 def test_every_dashboard_list_page_costs_the_same_queries_with_1000_partnerships_as_with_10(
     vendor, other_vendor, owner, client_for
 ):

@@ -95,6 +95,7 @@ def test_there_are_object_and_portal_pages_to_check():
     }
 
 
+@pytest.mark.slow
 def test_every_object_page_costs_the_same_queries_with_1000_partnerships_as_with_10(
     vendor, owner, client_for
 ):
@@ -119,6 +120,7 @@ def test_every_object_page_costs_the_same_queries_with_1000_partnerships_as_with
     assert_bounded(few, many)
 
 
+@pytest.mark.slow
 def test_every_portal_page_costs_the_same_queries_with_1000_partnerships_as_with_10(
     vendor, other_vendor
 ):

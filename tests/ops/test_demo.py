@@ -28,11 +28,6 @@ def _row_counts() -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def demo():
-    return demo_seed()
-
-
 def _log_in(email: str) -> Client:
     client = Client()
     response = client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})

@@ -11,7 +11,7 @@ from partners.services.imports import partners_import_csv
 from programs.selectors import _condition_holds
 from tests.factories import ProgramFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 cell = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters='\x00"\r\n,'),

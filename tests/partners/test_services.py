@@ -320,6 +320,7 @@ def _csv(rows):
     return ("email,name,company_name\n" + "".join(f"{r}\n" for r in rows)).encode()
 
 
+@pytest.mark.slow
 def test_csv_import_of_1000_rows_with_10_bad_creates_990_and_is_idempotent(
     vendor, manager, django_assert_max_num_queries
 ):

@@ -35,9 +35,11 @@ def refund(ext: str, customer: str, amount: int, of: str, when: dt.datetime = T0
 
 
 def amounts(vendor, **filters: Any) -> list[int]:
+    """The commissions' amounts in the order of their revenue events, then plans (a key: the
+    ledger writes many rows per INSERT … SELECT, in whatever order its plan yields)."""
     return list(
         Commission.objects.for_vendor(vendor)
         .filter(**filters)
-        .order_by("id")
+        .order_by("revenue_event_id", "plan_id")
         .values_list("amount", flat=True)
     )

@@ -23,7 +23,7 @@ from tests.factories import (
     ProgramFactory,
 )
 from tests.payouts.helpers import T0, amounts, invoice, refund
-from tests.waiting import wait_for
+from tests.waiting import blocking_another_backend, wait_for
 
 BULK = "/api/v1/revenue-events/bulk"
 
@@ -245,7 +245,6 @@ def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_ba
     committed; the single refund waits for the settlement lock, then finds the invoice's
     commission and reverses it exactly (no missing clawback, no deadlock)."""
     import threading
-    import time
 
     from django.db import connections, transaction
 
@@ -264,7 +263,8 @@ def test_a_refund_arriving_while_a_worker_settles_its_invoice_waits_and_claws_ba
                 assert revenue_events_settle(vendor=vendor) == 1
                 claimed.set()
                 release.wait(10)
-                time.sleep(0.5)  # the refund is waiting on the settlement lock by now
+                # The refund waits on the settlement lock.
+                assert wait_for(blocking_another_backend)
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:

@@ -20,6 +20,7 @@ from tests.payouts.helpers import T0, amounts, invoice, refund
 pytestmark = pytest.mark.django_db
 
 
+@pytest.mark.slow
 def test_same_10000_events_twice_bulk_then_one_by_one_store_each_once(vendor, other_vendor):
     program = ProgramFactory(vendor=vendor)
     CommissionPlanFactory(program=program, rate="0.150000")

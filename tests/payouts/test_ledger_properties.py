@@ -45,6 +45,7 @@ invoices = st.lists(
 )
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 @settings(
     max_examples=30,

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-import time
 
 import pytest
 from django.db import connections, transaction
@@ -23,6 +22,7 @@ from tests.factories import (
     ProgramFactory,
 )
 from tests.payouts.helpers import T0, invoice, refund
+from tests.waiting import blocking_another_backend, wait_for
 
 
 @pytest.mark.django_db(transaction=True)
@@ -59,7 +59,7 @@ def test_refund_during_a_payout_run_chunk_is_not_a_server_error(
                 )
                 linked.set()
                 release.wait(10)
-                time.sleep(0.5)  # the refund is waiting on our row locks by now
+                assert wait_for(blocking_another_backend)  # the refund waits on our row locks
         except BaseException as exc:  # pragma: no cover - reported below
             errors.append(exc)
         finally:
