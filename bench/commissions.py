@@ -41,6 +41,7 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 
 from partnerhub.tenancy.models import Vendor  # noqa: E402
+from payouts import sql  # noqa: E402
 from payouts.models import Commission, CommissionPlan, PayoutRun  # noqa: E402
 from payouts.services import ledger, runs  # noqa: E402
 from programs.models import Program  # noqa: E402
@@ -130,7 +131,7 @@ def _write_floor(vendor: Vendor, plan: CommissionPlan) -> float:
             INSERT INTO payouts_commission (vendor_id, public_id, created_at, updated_at,
               partnership_id, plan_id, revenue_event_id, customer_id, kind, amount, currency,
               rate, base_amount, occurred_at, available_at, status)
-            SELECT e.vendor_id, {ledger._NEW_ID.format(prefix="com")}, now(), now(),
+            SELECT e.vendor_id, {sql.NEW_ID.format(prefix="com")}, now(), now(),
                    e.partnership_id, %(plan)s, e.id, e.customer_id, 'percent',
                    payouts_round_half_even(%(r)s::numeric * e.amount), e.currency, %(r)s,
                    e.amount, e.occurred_at, e.occurred_at, 'pending'

@@ -69,6 +69,7 @@ from devtools.management.commands.bench_seed import Progress, owner_bypass  # no
 from journey.services.evaluation import journey_evaluate  # noqa: E402
 from partnerhub.tenancy.context import vendor_scope  # noqa: E402
 from partnerhub.tenancy.models import Vendor  # noqa: E402
+from payouts import sql as payout_sql  # noqa: E402
 from payouts.models import PayoutRun  # noqa: E402
 from payouts.services import ledger, runs  # noqa: E402
 from payouts.services.ledger_months import ledger_months_rebuild  # noqa: E402
@@ -149,7 +150,7 @@ _WRITE_FLOOR = f"""
 INSERT INTO payouts_commission (vendor_id, public_id, created_at, updated_at, partnership_id,
   plan_id, revenue_event_id, customer_id, kind, amount, currency, rate, base_amount,
   occurred_at, available_at, status)
-SELECT e.vendor_id, {ledger._NEW_ID.format(prefix="com")}, now(), now(), e.partnership_id,
+SELECT e.vendor_id, {payout_sql.NEW_ID.format(prefix="com")}, now(), now(), e.partnership_id,
        p.id, e.id, e.customer_id, 'percent', payouts_round_half_even(p.rate * e.amount),
        e.currency, p.rate, e.amount, e.occurred_at, e.occurred_at, 'pending'
 FROM payouts_revenueevent e

@@ -5,8 +5,10 @@ parameters; only code constants are formatted in."""
 
 from __future__ import annotations
 
-from payouts.services.ledger import _NEW_ID as NEW_ID
-from payouts.services.ledger import _NOW as NOW
+# Statement time, not transaction time: rows of one long transaction still sort in order.
+NOW = "clock_timestamp()"
+# A public id made by the database, like ``TenantModel.new_public_id`` (``.format(prefix=…)``).
+NEW_ID = "'{prefix}_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 22)"
 
 # --- revenue -------------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from partnerhub.core.actor import Actor
 from partnerhub.tenancy.models import Vendor
 from payouts.services import ledger
-from payouts.services.events import _announce_commissions
+from payouts.services.events import announce_commissions
 
 
 @transaction.atomic
@@ -19,7 +19,7 @@ def commissions_recompute(*, vendor: Vendor) -> int:
     safe: existing (event, plan) pairs are left alone."""
     total = 0
     for ids in ledger.commissions_compute_all(vendor_id=vendor.pk):
-        _announce_commissions(vendor=vendor, ids=ids)
+        announce_commissions(vendor=vendor, ids=ids)
         total += len(ids)
     return total
 

@@ -93,7 +93,7 @@ ORDER BY p.id
 """  # noqa: S608 -- only code constants are formatted in; values are bound
 
 
-def _announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
+def announce_commissions(*, vendor: Vendor, ids: list[int]) -> None:
     """``commission.created`` (and ``commission.reversed`` for clawbacks) for each new
     commission: one statement whatever the number."""
     if ids:

@@ -22,11 +22,9 @@ from django.utils import timezone
 
 from partnerhub.core.actor import Actor
 from partners.stages import STAGE_ORDER
+from payouts.sql import NEW_ID, NOW
 
 _STAGES = "ARRAY[" + ",".join(f"'{s}'" for s in STAGE_ORDER) + "]::varchar[]"
-# Statement time, not transaction time: rows of one long transaction still sort in order.
-_NOW = "clock_timestamp()"
-_NEW_ID = "'{prefix}_' || substr(replace(gen_random_uuid()::text, '-', ''), 1, 22)"
 
 
 def _insert_from_capped(rows: str, conflict_target: str) -> str:
@@ -36,7 +34,7 @@ def _insert_from_capped(rows: str, conflict_target: str) -> str:
     vendor_id, public_id, created_at, updated_at, partnership_id, plan_id, revenue_event_id,
     customer_id, reverses_id, kind, amount, currency, rate, base_amount, occurred_at,
     available_at, status, payout_id)
-  SELECT %(vendor)s, {_NEW_ID.format(prefix="com")}, {_NOW}, {_NOW}, partnership_id, plan_id,
+  SELECT %(vendor)s, {NEW_ID.format(prefix="com")}, {NOW}, {NOW}, partnership_id, plan_id,
          id, customer_id, NULL,
          CASE WHEN plan_kind = 'percent' THEN 'percent' ELSE 'bounty' END, amt, currency,
          CASE WHEN plan_kind = 'percent' THEN eff_rate END, amount, occurred_at,
@@ -173,7 +171,7 @@ INSERT INTO payouts_commission (
   vendor_id, public_id, created_at, updated_at, partnership_id, plan_id, revenue_event_id,
   customer_id, reverses_id, kind, amount, currency, rate, base_amount, occurred_at,
   available_at, status, payout_id)
-SELECT %(vendor)s, {_NEW_ID.format(prefix="com")}, {_NOW}, {_NOW}, partnership_id, plan_id,
+SELECT %(vendor)s, {NEW_ID.format(prefix="com")}, {NOW}, {NOW}, partnership_id, plan_id,
        event_id, customer_id, orig_id, 'clawback', -part, currency, NULL, refund_amount,
        occurred_at, occurred_at + make_interval(days => hold_period_days), 'pending', NULL
 FROM cand WHERE part > 0
@@ -215,7 +213,7 @@ moved AS (
 )
 INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
   actor_label, action, target_type, target_id, before, after, reason)
-SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, NULL, 'ledger',
+SELECT %(vendor)s, {NEW_ID.format(prefix="aud")}, {NOW}, {NOW}, NULL, 'ledger',
        'commission.status_changed', 'commission', public_id,
        jsonb_build_object('status', old_status), jsonb_build_object('status', 'reversed'),
        'Reversed in full by a refund before it was paid.'
@@ -318,7 +316,7 @@ def commission_status_move(
     )
     INSERT INTO audit_auditentry (vendor_id, public_id, created_at, updated_at, actor_user_id,
       actor_label, actor_type, actor_id, action, target_type, target_id, before, after, reason)
-    SELECT %(vendor)s, {_NEW_ID.format(prefix="aud")}, {_NOW}, {_NOW}, %(actor_user)s,
+    SELECT %(vendor)s, {NEW_ID.format(prefix="aud")}, {NOW}, {NOW}, %(actor_user)s,
            %(actor_label)s, %(actor_type)s, %(actor_id)s, 'commission.status_changed',
            %(target_type)s, target,
            jsonb_build_object('status', jsonb_object_agg(public_id, old_status)),

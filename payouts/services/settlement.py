@@ -12,7 +12,7 @@ from partners.models import Partnership
 from payouts import sql
 from payouts.selectors.ledger import revenue_batches_pending
 from payouts.services import ledger
-from payouts.services.events import _announce_commissions
+from payouts.services.events import announce_commissions
 
 
 def settle_events(
@@ -26,7 +26,7 @@ def settle_events(
     commission_ids = ledger.commissions_compute(
         vendor_id=vendor.pk, event_ids=event_ids, with_clawbacks=refunds
     )
-    _announce_commissions(vendor=vendor, ids=commission_ids)
+    announce_commissions(vendor=vendor, ids=commission_ids)
     _evaluate_first_earners(vendor=vendor, commission_ids=commission_ids)
     return commission_ids
 
