@@ -11,7 +11,6 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -23,6 +22,7 @@ from journey.services.moves import StageMoveNotAllowed, partnership_stage_move
 from partnerhub.api.base import VendorAPIView, VendorGenericAPIView
 from partnerhub.api.exceptions import error_body
 from partnerhub.api.pagination import CursorPagination
+from partnerhub.core.access import vendor_object_get
 from partners.models import Partnership
 from partners.stages import Stage
 
@@ -130,7 +130,7 @@ class PartnershipTransitionsApi(VendorGenericAPIView):
         responses=TransitionOutputSerializer(many=True),
     )
     def get(self, request: Request, partnership_id: str) -> Response:
-        get_object_or_404(Partnership.objects.for_vendor(self.vendor), public_id=partnership_id)
+        vendor_object_get(Partnership, vendor=self.vendor, public_id=partnership_id)
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
@@ -116,9 +116,11 @@ class NudgeView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        partnership = get_object_or_404(
-            Partnership.objects.for_vendor(self.vendor).select_related("partner", "program"),
+        partnership = vendor_object_get(
+            Partnership,
+            vendor=self.vendor,
             public_id=kwargs["partnership_id"],
+            related=("partner", "program"),
         )
         subject, body = nudge_preview(partnership=partnership, reason=self._reason())
         context.update(partnership=partnership, reason=self._reason(), subject=subject, body=body)
@@ -144,9 +146,11 @@ class PartnershipJourneyView(VendorDashboardView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         context = super().get_context_data(**kwargs)
-        partnership = get_object_or_404(
-            Partnership.objects.for_vendor(self.vendor).select_related("partner", "program"),
+        partnership = vendor_object_get(
+            Partnership,
+            vendor=self.vendor,
             public_id=kwargs["partnership_id"],
+            related=("partner", "program"),
         )
         transitions = list(partnership_transitions(vendor=self.vendor, partnership=partnership))
         form = context.get("form") or StageMoveForm()
@@ -164,8 +168,8 @@ class PartnershipJourneyView(VendorDashboardView):
         return context
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        partnership = get_object_or_404(
-            Partnership.objects.for_vendor(self.vendor), public_id=kwargs["partnership_id"]
+        partnership = vendor_object_get(
+            Partnership, vendor=self.vendor, public_id=kwargs["partnership_id"]
         )
         form = StageMoveForm(request.POST)
         if form.is_valid():
