@@ -14,8 +14,3 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("invitations/<str:token>/", tenancy_views.invitation_accept, name="invitation_accept"),
 ]
-
-handler400 = "partnerhub.errors.bad_request"
-handler403 = "partnerhub.errors.permission_denied"
-handler404 = "partnerhub.errors.page_not_found"
-handler500 = "partnerhub.errors.server_error"

@@ -36,9 +36,8 @@ def timeline(*, vendor: Any, partnership: Partnership) -> list[dict[str, Any]]:
     return sorted(entries, key=lambda e: e["at"], reverse=True)[:RECENT]
 
 
-class _PartnershipPage(VendorDashboardView):
-    """The partners app's part of the page: profile, onboarding, and the edit form."""
-
+class PartnershipDetailView(VendorDashboardView):
+    template_name = "dashboard/partnership_detail.html"
     nav = "partnerships"
 
     def get_partnership(self) -> Partnership:
@@ -63,6 +62,29 @@ class _PartnershipPage(VendorDashboardView):
                     ),
                     "status": partnership.status,
                 },
+            ),
+        )
+        customers = Customer.objects.for_vendor(self.vendor).filter(partnership=partnership)
+        commissions = commission_list(
+            vendor=self.vendor, filters={"partnership": partnership.public_id}
+        )
+        context.setdefault("note_form", NoteForm())
+        context.update(
+            timeline=timeline(vendor=self.vendor, partnership=partnership),
+            customers=list(customers.order_by("-created_at", "-id")[:RECENT]),
+            customers_total=customers.count(),
+            commissions=list(commissions[:RECENT]),
+            commissions_by_currency=list(
+                commissions.exclude(status=CommissionStatus.REVERSED)
+                .values("currency")
+                .annotate(total=Sum("amount"))
+                .order_by("currency")
+            ),
+            payouts=list(
+                Payout.objects.for_vendor(self.vendor)
+                .filter(partnership=partnership)
+                .select_related("run")
+                .order_by("-created_at", "-id")[:RECENT]
             ),
         )
         return context
@@ -91,38 +113,6 @@ class _PartnershipPage(VendorDashboardView):
                     partnership_id=partnership.public_id,
                 )
         return self.render_to_response(self.get_context_data(form=form), status=400)
-
-
-class PartnershipDetailView(_PartnershipPage):
-    template_name = "dashboard/partnership_detail.html"
-
-    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
-        context = super().get_context_data(**kwargs)
-        partnership = context["partnership"]
-        customers = Customer.objects.for_vendor(self.vendor).filter(partnership=partnership)
-        commissions = commission_list(
-            vendor=self.vendor, filters={"partnership": partnership.public_id}
-        )
-        context.setdefault("note_form", NoteForm())
-        context.update(
-            timeline=timeline(vendor=self.vendor, partnership=partnership),
-            customers=list(customers.order_by("-created_at", "-id")[:RECENT]),
-            customers_total=customers.count(),
-            commissions=list(commissions[:RECENT]),
-            commissions_by_currency=list(
-                commissions.exclude(status=CommissionStatus.REVERSED)
-                .values("currency")
-                .annotate(total=Sum("amount"))
-                .order_by("currency")
-            ),
-            payouts=list(
-                Payout.objects.for_vendor(self.vendor)
-                .filter(partnership=partnership)
-                .select_related("run")
-                .order_by("-created_at", "-id")[:RECENT]
-            ),
-        )
-        return context
 
 
 class PartnershipNoteAddView(PartnershipDetailView):
